@@ -1,0 +1,188 @@
+/* Layer 1: the loop: weft_run, one turn, shutdown.
+ *
+ * One turn (docs/design.md draws it):
+ *
+ *   1. run ready tasks     until none is left or ~100 us have been spent
+ *   2. compute the timeout 0 if tasks are ready, else until the next timer
+ *                          (virtual clock: jump to it instead of waiting)
+ *   3. poll                wait for I/O completions or a wake-up
+ *   4. read the clock
+ *   5. fire due timers     sleeps end, deadlines interrupt waits
+ *   6. deliver signals     SIGINT/SIGTERM cancel the root task
+ *
+ * The root task runs main(arg); when main returns it cancels every task
+ * still alive and waits for them inside a shield, then the loop ends. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/backend.h"
+#include "core/loop.h"
+
+__thread weft_loop *weft__L __attribute__((tls_model("initial-exec")));
+
+static int64_t timeout_for(weft_loop *L)
+{
+    if (L->ready_head) return 0;
+    if (L->virtual_clock) {
+        if (L->io_inflight == 0 && L->wheel.count > 0) {
+            int64_t t = weft__wheel_earliest(&L->wheel);
+            if (t > L->now) L->now = t;
+            return 0;
+        }
+    }
+    int64_t t = weft__wheel_next(&L->wheel);
+    if (t == WEFT_NEVER) return -1;
+    if (L->virtual_clock) return -1; /* I/O in flight: wait for it, not the clock */
+    int64_t now = weft__mono();
+    return t > now ? t - now : 0;
+}
+
+static int finished(const weft_loop *L) { return L->root->state == WEFT__DONE && L->live == 0; }
+
+static void turn(weft_loop *L)
+{
+    weft__run_ready(L);
+    if (finished(L)) return;
+    int64_t timeout = timeout_for(L);
+    (void)L->be->poll(L, timeout);
+    weft__clock_update(L);
+    weft__wheel_run(&L->wheel, L->now);
+    if (L->sig_pending) weft__signals_dispatch(L);
+}
+
+struct root_arg {
+    weft_fn main;
+    void *arg;
+};
+
+static void quiet_cancel(weft__wait *w, int reason)
+{
+    w->task->loop->quiet = NULL;
+    weft__wake(w, reason);
+}
+
+/* Cancels every other task and waits until they have all finished. The
+ * wait sits inside a shield, so a second cancellation of the root (say a
+ * late SIGTERM) cannot cut the shutdown short. */
+static void shutdown_tasks(weft_loop *L)
+{
+    int shielded = weft_shield_push() == 0;
+    while (L->live > 1) {
+        for (weft_task *t = L->all; t; t = t->all_next)
+            if (t != L->root && t->state != WEFT__DONE) weft_cancel(t);
+        weft__wait w = {.cancel = quiet_cancel, .what = "shutdown"};
+        L->quiet = &w;
+        if (weft__park(&w) < 0) {
+            L->quiet = NULL;
+            break;
+        }
+    }
+    if (shielded) (void)weft_shield_pop();
+}
+
+static int root_main(void *p)
+{
+    struct root_arg *ra = p;
+    int st = ra->main(ra->arg);
+    shutdown_tasks(weft__L);
+    return st;
+}
+
+static void main_stack_bounds(weft_loop *L)
+{
+    const void *lo = NULL;
+    size_t size = 0;
+    pthread_attr_t a;
+    if (pthread_getattr_np(pthread_self(), &a) == 0) {
+        void *addr;
+        if (pthread_attr_getstack(&a, &addr, &size) == 0) lo = addr;
+        pthread_attr_destroy(&a);
+    }
+    weft__fiber_current(&L->main_fiber, lo, size);
+}
+
+static int env_flag(const char *name)
+{
+    const char *v = getenv(name);
+    return v && *v && strcmp(v, "0") != 0;
+}
+
+static void loop_free(weft_loop *L)
+{
+    weft__pool_fini(&L->task_pool);
+    weft__pool_fini(&L->scope_pool);
+    weft__stack_pool_fini(&L->stacks);
+    free(L);
+}
+
+int weft_run_opts(const weft_options *o, weft_fn main, void *arg)
+{
+    static const weft_options defaults = WEFT_OPTIONS_INIT;
+    if (!o) o = &defaults;
+    if (!main) return -EINVAL;
+    if (weft__L) return -EBUSY;
+    if (o->stack_size && (o->stack_size < WEFT__STACK_MIN || o->stack_size > ((size_t)1 << 30)))
+        return -EINVAL;
+    weft_loop *L = calloc(1, sizeof *L);
+    if (!L) return -ENOMEM;
+    L->debug = o->debug < 0 ? env_flag("WEFT_DEBUG") : o->debug != 0;
+    L->virtual_clock = o->virtual_clock != 0;
+    L->signals = o->signals != 0;
+    L->stack_size = o->stack_size ? o->stack_size : WEFT_STACK_DEFAULT;
+    L->slow_step_ns = o->slow_step_ns > 0 ? o->slow_step_ns : WEFT_MS(100);
+    L->threads = o->threads;
+    L->now = weft__mono();
+    weft__wheel_init(&L->wheel, L->now);
+    weft__pool_init(&L->task_pool, sizeof(weft_task), 256);
+    weft__pool_init(&L->scope_pool, sizeof(weft__scope), 64);
+    weft__stack_pool_init(&L->stacks);
+    main_stack_bounds(L);
+    weft__L = L;
+
+    int rc = weft__backend_pick(L, o->backend);
+    if (rc < 0) {
+        weft__L = NULL;
+        loop_free(L);
+        return rc;
+    }
+    if (L->signals) (void)weft__signals_install(L);
+    (void)weft__overflow_install(L);
+
+    struct root_arg ra = {main, arg};
+    weft_spawn_options so = {"main", 0};
+    rc = weft__task_new(L, &L->root, &so, root_main, &ra, NULL, 0);
+    if (rc == 0) {
+        L->root->flags |= WEFT__ROOT;
+        while (!finished(L)) turn(L);
+        rc = L->root->status;
+        weft__task_free(L, L->root);
+        L->root = NULL;
+    }
+
+    weft__groups_leak_report(L);
+    weft__debug_leak_report(L);
+    weft__overflow_uninstall(L);
+    if (L->signals) weft__signals_uninstall(L);
+    L->be->fini(L);
+    weft__L = NULL;
+    loop_free(L);
+    return rc;
+}
+
+int weft_run(weft_fn main, void *arg) { return weft_run_opts(NULL, main, arg); }
+
+weft_loop *weft_loop_current(void) { return weft__L; }
+
+const char *weft_backend_name(void)
+{
+    weft_loop *L = weft__L;
+    return L && L->be ? L->be->name : NULL;
+}
+
+int weft_debug(void)
+{
+    weft_loop *L = weft__L;
+    return L ? L->debug : 0;
+}

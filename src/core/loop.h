@@ -1,0 +1,223 @@
+/* Layer 1: the task record, the wait record and the loop.
+ *
+ * Every wait parks the task on exactly one thing. The thing is described by
+ * a weft__wait record on the waiting task's stack: whoever owns that thing
+ * (a timer, a wait queue, an I/O completion) calls weft__wake(w, result)
+ * exactly once. Cancellation and deadlines reach a parked task through the
+ * record's cancel hook, which must unlink it and lead to that one wake
+ * (at once, or later when an in-flight operation has been reaped).
+ *
+ * Task states and the lists a task is on:
+ *
+ *   NEW      spawned, not yet run, no stack; on L->ready
+ *   READY    runnable; on L->ready (its wait, if any, has been woken)
+ *   RUNNING  L->current
+ *   PARKED   t->wait points at its wait record; on whatever list that names
+ *   DONE     finished; t->status is final; stack returned to the pool
+ *
+ * Every task record is on L->all from spawn until it is freed (by join,
+ * detach after finishing, or its group's free); L->live counts the ones not
+ * DONE. */
+#ifndef WEFT_CORE_LOOP_H
+#define WEFT_CORE_LOOP_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "weft/core.h"
+#include "arch/ctx.h"
+#include "arch/fiber.h"
+#include "core/stack.h"
+#include "core/timer.h"
+
+#define WEFT__LIKELY(x) __builtin_expect(!!(x), 1)
+#define WEFT__UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define WEFT__CONTAINER(p, type, field) ((type *)((char *)(p) - offsetof(type, field)))
+
+enum { WEFT__NEW, WEFT__READY, WEFT__RUNNING, WEFT__PARKED, WEFT__DONE };
+
+/* t->flags */
+#define WEFT__CANCELLED 0x01u /* weft_cancel was called (sticky) */
+#define WEFT__DETACHED 0x02u  /* nobody will join: free on finish */
+#define WEFT__GROUP_CANCEL 0x04u /* the cancellation came from the task's group */
+#define WEFT__ROOT 0x08u
+
+/* w->flags */
+#define WEFT__INTERRUPTING 0x01u /* the cancel hook has been called */
+
+typedef struct weft__wait weft__wait;
+/* Interrupts a parked wait with reason (-ECANCELED or -ETIMEDOUT): must
+ * unlink the waiter from what it waits on and make weft__wake(w, ...)
+ * happen exactly once, now or when an in-flight operation completes. */
+typedef void (*weft__cancel_fn)(weft__wait *w, int reason);
+
+struct weft__wait {
+    weft_task *task;        /* the parked task */
+    weft__cancel_fn cancel; /* NULL: the wait cannot be interrupted */
+    const char *what;       /* what is waited on, for weft_dump_tasks */
+    int result;             /* set by weft__wake */
+    unsigned flags;
+};
+
+/* A deadline or shield scope (weft_deadline_push / weft_shield_push). */
+typedef struct weft__scope weft__scope;
+struct weft__scope {
+    weft__scope *prev; /* the enclosing scope (task's scope stack), or the pool's free list */
+    int64_t deadline;  /* this scope's own deadline (WEFT_NEVER for a shield) */
+    int64_t eff;       /* the effective deadline while this is the innermost scope */
+    int shield;        /* 1: a shield */
+};
+
+struct weft_task {
+    weft__ctx ctx;        /* saved context while not running */
+    weft_task *next;      /* L->ready link while NEW or READY */
+    uint8_t state;
+    uint8_t flags;
+    uint16_t shields;     /* open shields */
+    int status;           /* fn's result once DONE */
+    weft__wait *wait;     /* while PARKED */
+    weft__stack *stack;   /* NULL until first run and after finishing */
+    weft_fn fn;
+    void *arg;
+    int64_t deadline;     /* effective deadline (WEFT_NEVER: none) */
+    weft__scope *scope;   /* innermost deadline/shield scope */
+    weft__timer dl_timer; /* armed for `deadline` once the task waits under it */
+    weft__wait *joiner;   /* the join waiting for this task */
+    weft_group *group;    /* owning group, or NULL */
+    weft_task *gnext;     /* the group's completion queue link */
+    weft_task *all_next;  /* L->all links */
+    weft_task *all_prev;
+    weft_loop *loop;
+    const char *name;
+    const char *file;     /* spawn site */
+    int line;
+    uint32_t stack_req;   /* requested stack size (0: default) */
+    uint64_t id;
+    int64_t born;         /* weft_now() at spawn */
+    weft__fiber fiber;
+};
+
+/* The I/O backend interface (core/backend.h) is opaque here. */
+typedef struct weft__backend weft__backend;
+
+/* Pools of fixed-size records (task records, scopes), freed at loop end. */
+typedef struct weft__pool {
+    void *free;    /* free list (first word of each item links) */
+    void *chunks;  /* chunk list */
+    size_t item;   /* item size */
+    size_t per;    /* items per chunk */
+} weft__pool;
+
+struct weft_loop {
+    weft_task *current;                /* the running task; NULL in the loop's own context */
+    weft_task *ready_head, *ready_tail; /* run queue (FIFO) */
+    int64_t now;                       /* cached clock */
+    uint32_t switches;                 /* task-to-task switches, for the budget check */
+    int budget_out;                    /* 1: return to the loop (I/O, timers) */
+    int64_t turn_start;                /* when this turn started running tasks */
+    weft__ctx main_ctx;                /* the loop's own context (the thread's stack) */
+    weft__ctx dead_ctx;                /* scratch save area for a dying task's switch */
+    weft__fiber main_fiber;
+    weft_task *dead;                   /* a task that just finished: reap its stack */
+
+    weft__wheel wheel;
+    const weft__backend *be;
+    void *be_state;
+    size_t io_inflight;                /* operations the backend has in flight */
+
+    weft_task *root;
+    int root_status;
+    weft__wait *quiet;                 /* the root waiting for every other task to end */
+    weft_task *all;                    /* every task record (see above) */
+    size_t live;                       /* tasks not DONE */
+    size_t records;                    /* task records allocated */
+    uint64_t next_id;
+    weft_group *groups;                /* every group not freed (leak report) */
+
+    weft__stack_pool stacks;
+    weft__pool task_pool;
+    weft__pool scope_pool;
+
+    /* options */
+    int debug;
+    int virtual_clock;
+    int signals;
+    size_t stack_size;
+    int64_t slow_step_ns;
+    int64_t step_start;                /* debug: when the current task was switched in */
+    int threads;
+
+    /* signals (the loop that installed the handlers) */
+    volatile sig_atomic_t sig_pending; /* bit per signal seen: 1 INT, 2 TERM, 4 QUIT */
+    void *ext[8];                      /* per-layer state of the layers above (io, net, ...) */
+};
+
+/* The loop of this thread. initial-exec: a plain %fs-relative load. */
+extern __thread weft_loop *weft__L __attribute__((tls_model("initial-exec")));
+
+/* ---- scheduler (sched.c) ---- */
+
+/* Parks the running task on w and switches away until weft__wake(w, ...).
+ * Returns the wake result. If w->cancel is set the wait is a cancellation
+ * point: returns -ECANCELED / -ETIMEDOUT at once, without parking, when the
+ * task is cancelled (and unshielded) or past its deadline. */
+int weft__park(weft__wait *w);
+/* Makes w's task runnable with result. Exactly once per park. */
+void weft__wake(weft__wait *w, int result);
+/* Interrupts t's wait with reason if it is parked interruptibly and not
+ * already being interrupted. */
+void weft__interrupt(weft_task *t, int reason);
+/* -ECANCELED / -ETIMEDOUT if a wait by t would be interrupted now, else 0. */
+int weft__check(weft_loop *L, weft_task *t);
+/* Appends t to the run queue. */
+static inline void weft__ready(weft_loop *L, weft_task *t)
+{
+    t->next = NULL;
+    if (L->ready_tail) L->ready_tail->next = t;
+    else L->ready_head = t;
+    L->ready_tail = t;
+}
+/* Runs ready tasks until none is left or the budget is spent (loop context). */
+void weft__run_ready(weft_loop *L);
+/* Switches from the finishing task to the loop for good. */
+void weft__exit_task(weft_loop *L, weft_task *t) __attribute__((noreturn));
+
+/* ---- tasks (task.c) ---- */
+void weft__task_finish(weft_loop *L, weft_task *t);
+void weft__task_free(weft_loop *L, weft_task *t);
+int weft__task_new(weft_loop *L, weft_task **out, const weft_spawn_options *o, weft_fn fn,
+                   void *arg, const char *file, int line);
+/* Cancels and waits (uninterruptibly) for t; returns its status. */
+int weft__task_reap(weft_loop *L, weft_task *t);
+
+/* ---- scopes (scope.c) ---- */
+void weft__scopes_release(weft_loop *L, weft_task *t);
+void weft__deadline_arm(weft_loop *L, weft_task *t);
+void weft__deadline_fired(weft__timer *tm);
+
+/* ---- groups (group.c) ---- */
+void weft__group_task_done(weft_loop *L, weft_task *t);
+void weft__groups_leak_report(weft_loop *L);
+
+/* ---- clock (clock.c) ---- */
+int64_t weft__clock_read(weft_loop *L); /* a fresh reading (virtual: L->now) */
+int64_t weft__mono(void);               /* CLOCK_MONOTONIC in ns */
+void weft__clock_update(weft_loop *L);
+
+/* ---- pools (pool.c) ---- */
+void weft__pool_init(weft__pool *p, size_t item, size_t per);
+void *weft__pool_get(weft__pool *p);
+void weft__pool_put(weft__pool *p, void *item);
+void weft__pool_fini(weft__pool *p);
+
+/* ---- debug, signals (debug.c, signal.c) ---- */
+void weft__debug_slow_step(weft_loop *L, weft_task *t, int64_t ran);
+void weft__debug_leak_report(weft_loop *L);
+int weft__signals_install(weft_loop *L);
+void weft__signals_uninstall(weft_loop *L);
+void weft__signals_dispatch(weft_loop *L);
+int weft__overflow_install(weft_loop *L);
+void weft__overflow_uninstall(weft_loop *L);
+
+#endif

@@ -1,0 +1,58 @@
+/* Test support (see wt.h). */
+#include "wt.h"
+
+#include <stdio.h>
+#include <time.h>
+
+int wt_failures;
+
+int wt__check(int ok, const char *expr, const char *file, int line)
+{
+    if (!ok) {
+        wt_failures++;
+        fprintf(stderr, "%s:%d: check failed: %s\n", file, line, expr);
+    }
+    return ok;
+}
+
+int wt__check_int(long long a, long long b, const char *op, const char *ea, const char *eb,
+                  const char *file, int line)
+{
+    int ok;
+    if (op[0] == '=') ok = a == b;
+    else if (op[0] == '!') ok = a != b;
+    else if (op[0] == '<' && op[1] == '=') ok = a <= b;
+    else if (op[0] == '<') ok = a < b;
+    else if (op[0] == '>' && op[1] == '=') ok = a >= b;
+    else ok = a > b;
+    if (!ok) {
+        wt_failures++;
+        fprintf(stderr, "%s:%d: check failed: %s %s %s (%lld %s %lld)\n", file, line, ea, op, eb,
+                a, op, b);
+    }
+    return ok;
+}
+
+int wt_run_opts(const weft_options *opts, weft_fn body, void *arg)
+{
+    wt_failures = 0;
+    int rc = weft_run_opts(opts, body, arg);
+    if (wt_failures) fail_msg("%d check(s) failed inside tasks", wt_failures);
+    return rc;
+}
+
+int wt_run(weft_fn body, void *arg) { return wt_run_opts(NULL, body, arg); }
+
+int wt_run_virtual(weft_fn body, void *arg)
+{
+    weft_options o = WEFT_OPTIONS_INIT;
+    o.virtual_clock = 1;
+    return wt_run_opts(&o, body, arg);
+}
+
+int64_t wt_wall(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}

@@ -1,0 +1,7 @@
+/* The weft command's subcommands. */
+#ifndef WEFT_TOOLS_CMD_H
+#define WEFT_TOOLS_CMD_H
+
+int weft_tour(int argc, char **argv);
+
+#endif

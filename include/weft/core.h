@@ -77,6 +77,16 @@ WEFT_API int weft_run_opts(const weft_options *opts, weft_fn main, void *arg);
 /* The loop running on this thread, or NULL outside weft_run. The handle is
  * what other threads pass to the thread-safe calls. Thread-safe. */
 WEFT_API weft_loop *weft_loop_current(void);
+/* A loop handle is valid while its weft_run runs. To keep using it from
+ * another thread without knowing when weft_run returns, take a reference
+ * while it is certainly valid (say in a task, before handing it over):
+ * weft_run then frees the loop record only when the last reference is
+ * released, and the thread-safe calls on an ended loop fail cleanly with
+ * -ESHUTDOWN instead of touching freed memory. weft_loop_retain returns
+ * loop (NULL stays NULL); each retain needs one weft_loop_release (accepts
+ * NULL). Thread-safe; neither waits. */
+WEFT_API weft_loop *weft_loop_retain(weft_loop *loop);
+WEFT_API void weft_loop_release(weft_loop *loop);
 /* The name of the I/O backend the current loop uses ("io_uring", "epoll",
  * "poll"), or NULL outside a loop. */
 WEFT_API const char *weft_backend_name(void);

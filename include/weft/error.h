@@ -43,6 +43,7 @@ extern "C" {
     X(EMFILE, -EMFILE, "too many open files")                                                      \
     X(EMSGSIZE, -EMSGSIZE, "message too long")                                                     \
     X(ENOSPC, -ENOSPC, "no space left")                                                            \
+    X(ESHUTDOWN, -ESHUTDOWN, "the loop has ended or is shutting down")                             \
     X(EOF, WEFT_EOF, "end of stream before the requested data")                                    \
     X(ELIMIT, WEFT_ELIMIT, "size limit exceeded")                                                  \
     X(EPROTO, WEFT_EPROTO, "protocol error: malformed message from the peer")

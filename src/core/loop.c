@@ -15,6 +15,7 @@
  * still alive and waits for them inside a shield, then the loop ends. */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,12 +24,39 @@
 
 __thread weft_loop *weft__L __attribute__((tls_model("initial-exec")));
 
+/* The first post of a batch wakes the loop, and only if it may be asleep:
+ * a loop busy running tasks drains its posts at the end of the turn with no
+ * system call. The poster's push and the loop's "sleeping" flag are both
+ * sequentially consistent (Dekker): either the poster sees the flag and
+ * wakes the loop, or the loop, after raising the flag, sees the post and
+ * does not block (turn() below). */
 void weft__loop_post(weft_loop *L, weft__post *p)
 {
     weft__post *head = __atomic_load_n(&L->posted, __ATOMIC_RELAXED);
     do p->next = head;
-    while (!__atomic_compare_exchange_n(&L->posted, &head, p, 1, __ATOMIC_RELEASE, __ATOMIC_RELAXED));
-    if (!head) L->be->wake(L); /* the first of a batch wakes the loop */
+    while (!__atomic_compare_exchange_n(&L->posted, &head, p, 1, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
+    if (!head && __atomic_load_n(&L->sleeping, __ATOMIC_SEQ_CST)) L->be->wake(L);
+}
+
+/* The gate is one word: a count of posts in progress plus the CLOSED bit.
+ * A poster counts itself in and backs out if the bit is set; the closer
+ * sets the bit and waits for the count to drain (a few instructions). */
+int weft__loop_post_remote(weft_loop *L, weft__post *p)
+{
+    unsigned g = __atomic_add_fetch(&L->remote_gate, 1, __ATOMIC_ACQUIRE);
+    if (WEFT__UNLIKELY(g & WEFT__GATE_CLOSED)) {
+        __atomic_sub_fetch(&L->remote_gate, 1, __ATOMIC_RELEASE);
+        return -ESHUTDOWN;
+    }
+    weft__loop_post(L, p);
+    __atomic_sub_fetch(&L->remote_gate, 1, __ATOMIC_RELEASE);
+    return 0;
+}
+
+void weft__loop_remote_close(weft_loop *L)
+{
+    __atomic_or_fetch(&L->remote_gate, WEFT__GATE_CLOSED, __ATOMIC_SEQ_CST);
+    while (__atomic_load_n(&L->remote_gate, __ATOMIC_ACQUIRE) != WEFT__GATE_CLOSED) sched_yield();
 }
 
 size_t weft__loop_drain(weft_loop *L)
@@ -75,7 +103,12 @@ static void turn(weft_loop *L)
     weft__run_ready(L);
     if (finished(L)) return;
     int64_t timeout = timeout_for(L);
+    if (timeout != 0) { /* may block: let posters know, then look once more */
+        __atomic_store_n(&L->sleeping, 1, __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&L->posted, __ATOMIC_SEQ_CST)) timeout = 0;
+    }
     (void)L->be->poll(L, timeout);
+    if (timeout != 0) __atomic_store_n(&L->sleeping, 0, __ATOMIC_RELAXED);
     if (__atomic_load_n(&L->posted, __ATOMIC_RELAXED)) weft__loop_drain(L);
     weft__clock_update(L);
     weft__wheel_run(&L->wheel, L->now);
@@ -116,6 +149,7 @@ static int root_main(void *p)
 {
     struct root_arg *ra = p;
     int st = ra->main(ra->arg);
+    weft__loop_remote_close(weft__L); /* no thread-safe call starts a task from now on */
     shutdown_tasks(weft__L);
     return st;
 }
@@ -144,7 +178,18 @@ static void loop_free(weft_loop *L)
     weft__pool_fini(&L->task_pool);
     weft__pool_fini(&L->scope_pool);
     weft__stack_pool_fini(&L->stacks);
-    free(L);
+    weft_loop_release(L); /* weft_run's own reference */
+}
+
+weft_loop *weft_loop_retain(weft_loop *loop)
+{
+    if (loop) __atomic_add_fetch(&loop->refs, 1, __ATOMIC_RELAXED);
+    return loop;
+}
+
+void weft_loop_release(weft_loop *loop)
+{
+    if (loop && __atomic_sub_fetch(&loop->refs, 1, __ATOMIC_ACQ_REL) == 0) free(loop);
 }
 
 int weft_run_opts(const weft_options *o, weft_fn main, void *arg)
@@ -163,6 +208,7 @@ int weft_run_opts(const weft_options *o, weft_fn main, void *arg)
     L->stack_size = o->stack_size ? o->stack_size : WEFT_STACK_DEFAULT;
     L->slow_step_ns = o->slow_step_ns > 0 ? o->slow_step_ns : WEFT_MS(100);
     L->threads = o->threads;
+    L->refs = 1;
     L->now = weft__mono();
     weft__wheel_init(&L->wheel, L->now);
     weft__pool_init(&L->task_pool, sizeof(weft_task), 256);
@@ -191,6 +237,7 @@ int weft_run_opts(const weft_options *o, weft_fn main, void *arg)
         L->root = NULL;
     }
 
+    weft__loop_remote_close(L);
     weft__loop_drain(L);
     for (int i = WEFT__EXT_MAX; i-- > 0;)
         if (L->ext_fini[i]) L->ext_fini[i](L);

@@ -111,7 +111,15 @@ struct weft__post {
 /* Per-loop state of the layers above core (io, net, ...), each in its own
  * slot, torn down in reverse slot order when the loop ends (after every
  * task has finished, before the backend closes). */
-enum { WEFT__EXT_IO, WEFT__EXT_POOL, WEFT__EXT_DNS, WEFT__EXT_NET, WEFT__EXT_HTTP, WEFT__EXT_MAX = 8 };
+enum {
+    WEFT__EXT_IO,
+    WEFT__EXT_POOL,   /* io/threadpool.c: the worker pool */
+    WEFT__EXT_DNS,
+    WEFT__EXT_NET,
+    WEFT__EXT_HTTP,
+    WEFT__EXT_REMOTE, /* io/threadsafe.c: futures whose task has not finished */
+    WEFT__EXT_MAX = 8
+};
 
 /* The I/O backend interface (core/backend.h) is opaque here. */
 typedef struct weft__backend weft__backend;
@@ -167,6 +175,11 @@ struct weft_loop {
     volatile sig_atomic_t sig_pending; /* bit per signal seen: 1 INT, 2 TERM, 4 QUIT */
 
     weft__post *posted;                /* from other threads; see weft__loop_post */
+    int sleeping;                      /* 1 while the loop may block in poll (atomic): posts
+                                          wake it only then */
+    unsigned remote_gate;              /* WEFT__GATE_CLOSED | thread-safe posts in progress */
+    unsigned refs;                     /* references to this record (weft_loop_retain); weft_run
+                                          holds one until it returns */
     void *ext[WEFT__EXT_MAX];          /* per-layer state (see WEFT__EXT_*) */
     void (*ext_fini[WEFT__EXT_MAX])(weft_loop *L);
 };
@@ -206,6 +219,23 @@ void weft__exit_task(weft_loop *L, weft_task *t) __attribute__((noreturn));
 void weft__loop_post(weft_loop *L, weft__post *p);
 /* Runs the posted messages (loop context). Returns how many ran. */
 size_t weft__loop_drain(weft_loop *L);
+
+/* The gate of the thread-safe calls (weft_call_threadsafe and friends).
+ * weft__loop_post_remote posts p like weft__loop_post, from any thread,
+ * while the loop accepts thread-safe calls, and returns 0; once the root
+ * task's main has returned (the loop is shutting down or gone) it posts
+ * nothing and returns -ESHUTDOWN. The caller must hold a reference to L
+ * (weft_loop_retain) or know that weft_run has not returned. A message
+ * accepted before the gate closed may still be drained after: its fn can
+ * tell with weft__loop_remote_closed and reject the call. */
+#define WEFT__GATE_CLOSED 0x80000000u
+int weft__loop_post_remote(weft_loop *L, weft__post *p);
+/* Closes the gate and waits for posts in progress (idempotent). */
+void weft__loop_remote_close(weft_loop *L);
+static inline int weft__loop_remote_closed(weft_loop *L)
+{
+    return (__atomic_load_n(&L->remote_gate, __ATOMIC_RELAXED) & WEFT__GATE_CLOSED) != 0;
+}
 
 /* ---- tasks (task.c) ---- */
 void weft__task_finish(weft_loop *L, weft_task *t);

@@ -40,8 +40,15 @@ typedef struct weft__fiber {
     size_t size;
 } weft__fiber;
 
+/* Both halves of a switch must be inlined into the function that makes the
+ * switch: under TSan an outlined helper would record its entry on the old
+ * fiber's shadow stack and its exit on the new one's, so every switch
+ * would pop one frame too many off the loop's shadow stack until TSan
+ * itself crashes. */
+#define WEFT__SWITCH_INLINE static inline __attribute__((always_inline))
+
 /* Before switching from `from` (NULL when it is dying) to `to`. */
-static inline void weft__fiber_leave(weft__fiber *from, weft__fiber *to)
+WEFT__SWITCH_INLINE void weft__fiber_leave(weft__fiber *from, weft__fiber *to)
 {
 #if WEFT__ASAN
     __sanitizer_start_switch_fiber(from ? &from->fake_stack : NULL, to->lo, to->size);
@@ -54,7 +61,7 @@ static inline void weft__fiber_leave(weft__fiber *from, weft__fiber *to)
 }
 
 /* After a switch has landed in `self` (NULL for a context's first entry). */
-static inline void weft__fiber_enter(weft__fiber *self)
+WEFT__SWITCH_INLINE void weft__fiber_enter(weft__fiber *self)
 {
 #if WEFT__ASAN
     const void *lo;

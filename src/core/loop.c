@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -211,8 +212,8 @@ int weft_run_opts(const weft_options *o, weft_fn main, void *arg)
     L->refs = 1;
     L->now = weft__mono();
     weft__wheel_init(&L->wheel, L->now);
-    weft__pool_init(&L->task_pool, sizeof(weft_task), 256);
-    weft__pool_init(&L->scope_pool, sizeof(weft__scope), 64);
+    weft__pool_init(&L->task_pool, sizeof(weft_task), 0);
+    weft__pool_init(&L->scope_pool, sizeof(weft__scope), 0);
     weft__stack_pool_init(&L->stacks);
     main_stack_bounds(L);
     weft__L = L;
@@ -243,6 +244,10 @@ int weft_run_opts(const weft_options *o, weft_fn main, void *arg)
         if (L->ext_fini[i]) L->ext_fini[i](L);
     weft__groups_leak_report(L);
     weft__debug_leak_report(L);
+    if (L->debug && L->stacks.total)
+        fprintf(stderr, "weft: %zu stack(s) of %zu KiB, guards by %s; deepest use: %zu KiB\n",
+                L->stacks.total, L->stack_size >> 10, weft__stack_guard_mode(&L->stacks),
+                weft__stack_pool_highwater(&L->stacks) >> 10);
     weft__overflow_uninstall(L);
     if (L->signals) weft__signals_uninstall(L);
     L->be->fini(L);

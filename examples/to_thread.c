@@ -1,4 +1,4 @@
-/* weft-example: args=2000000 timeout=120
+/* weft-example: timeout=120
  *
  * to_thread with CPU-bound work (asyncio's to_thread / run_in_executor).
  *
@@ -8,7 +8,7 @@
  * the second run is faster by about the number of cores. Meanwhile a
  * ticker task keeps running on the loop: the loop never blocks.
  *
- * usage: to_thread [N]    (default 5,000,000) */
+ * usage: to_thread [N]    (default 2,000,000) */
 #include <inttypes.h>
 #include <sched.h>
 #include <stdio.h>
@@ -124,7 +124,7 @@ static int online_cpus(void)
 
 int main(int argc, char **argv)
 {
-    struct job job = {argc > 1 ? strtoull(argv[1], NULL, 10) : 5000000, online_cpus()};
+    struct job job = {argc > 1 ? strtoull(argv[1], NULL, 10) : 2000000, online_cpus()};
     weft_options o = WEFT_OPTIONS_INIT;
     o.threads = job.workers;
     int rc = weft_run_opts(&o, run, &job);

@@ -3,9 +3,10 @@
  * to_thread with CPU-bound work (asyncio's to_thread / run_in_executor).
  *
  * Counts the primes below N twice: once as a single job on the worker pool,
- * then split into one chunk per worker, each chunk a task that hands its
- * work to weft_to_thread. C has no GIL, so the chunks run in parallel and
- * the second run is faster by about the number of cores. Meanwhile a
+ * then split into chunks (8 per worker, one worker per CPU), each chunk a
+ * task that hands its work to weft_to_thread. C has no GIL, so the chunks
+ * run in parallel and the second run is faster by about the number of
+ * cores. Meanwhile a
  * ticker task keeps running on the loop: the loop never blocks.
  *
  * usage: to_thread [N]    (default 2,000,000) */

@@ -177,8 +177,12 @@ int weft__tpool_submit(weft_loop *L, weft__job *j)
         pthread_mutex_unlock(&tp->mu);
         return -EAGAIN;
     }
-    if (tp->idle > 0) pthread_cond_signal(&tp->cv);
+    int wake = tp->idle > 0;
     pthread_mutex_unlock(&tp->mu);
+    /* Signalled after the unlock, so the worker does not wake only to
+     * block on the mutex we still hold. An idle worker counted above is
+     * inside pthread_cond_wait (it counted itself under the mutex). */
+    if (wake) pthread_cond_signal(&tp->cv);
     L->io_inflight++;
     return 0;
 }

@@ -1,11 +1,13 @@
 #!/bin/sh
 # Thread crossings: weft against asyncio and uvloop (same figures, same run).
-#   to_thread_roundtrip         one task, one empty job at a time (us per job)
+#   to_thread_roundtrip         one task, one empty job at a time (the median
+#                               single round trip, us)
 #   to_thread_64_tasks          64 tasks each looping on empty jobs (jobs/s)
 #   call_threadsafe             a foreign thread makes N calls; each runs a task
 #                               on the loop (calls/s)
 #   spawn_threadsafe_roundtrip  a foreign thread: submit, wait for the result
-#                               (run_coroutine_threadsafe(...).result()) (us)
+#                               (run_coroutine_threadsafe(...).result()) (median
+#                               single round trip, us)
 # The whole process runs on CPUs 0-1 (the crossings need two threads);
 # every figure is the median of RUNS runs (default 3), min-max beside it.
 # Prints a markdown table with weft's ratio to each peer (higher is better

@@ -1,11 +1,12 @@
 """The thread crossings of bench/threads/threads_bench.c, in asyncio.
 
 Prints the same "name value unit" lines:
-  to_thread_roundtrip         await asyncio.to_thread(f), one at a time (us)
+  to_thread_roundtrip         await asyncio.to_thread(f), one at a time (median us)
   to_thread_64_tasks          64 tasks each awaiting to_thread in a loop (jobs/s)
   call_threadsafe             a thread calls loop.call_soon_threadsafe n times;
                               each callback spawns a task, as weft's call does (calls/s)
-  spawn_threadsafe_roundtrip  a thread: run_coroutine_threadsafe(c, loop).result() (us)
+  spawn_threadsafe_roundtrip  a thread: run_coroutine_threadsafe(c, loop).result()
+                              (median us)
 
 usage: threads_asyncio.py [N] [asyncio|uvloop]
 """
@@ -22,12 +23,19 @@ def empty():
     return 0
 
 
+def median(v):
+    v.sort()
+    return v[len(v) // 2]
+
+
 async def seq(n):
-    t0 = time.perf_counter()
+    pc = time.perf_counter
+    v = []
     for _ in range(n):
+        t0 = pc()
         await asyncio.to_thread(empty)
-    dt = time.perf_counter() - t0
-    print(f"to_thread_roundtrip {dt / n * 1e6:.2f} us")
+        v.append(pc() - t0)
+    print(f"to_thread_roundtrip {median(v) * 1e6:.2f} us")
 
 
 async def par(n, c=64):
@@ -79,10 +87,13 @@ async def trips(n):
     result = {}
 
     def tripper():
-        t0 = time.perf_counter()
+        pc = time.perf_counter
+        v = []
         for _ in range(n):
+            t0 = pc()
             assert asyncio.run_coroutine_threadsafe(answer(), loop).result() == 1
-        result["us"] = (time.perf_counter() - t0) / n * 1e6
+            v.append(pc() - t0)
+        result["us"] = median(v) * 1e6
 
     th = threading.Thread(target=tripper)
     th.start()

@@ -192,6 +192,28 @@ void weft__stack_put(weft__stack_pool *p, weft__stack *s)
     p->live--;
 }
 
+size_t weft__stack_pool_highwater(const weft__stack_pool *p)
+{
+    size_t best = 0;
+    unsigned char vec[4096];
+    for (const weft__arena *a = p->arenas; a; a = a->next) {
+        size_t pages = a->slot / PAGE;
+        if (pages > sizeof vec) continue;
+        for (unsigned i = 0; i < a->count; i++) {
+            char *lo = (char *)a->base + (size_t)i * a->slot;
+            if (mincore(lo, a->slot, vec) != 0) continue;
+            /* resident pages counted down from the top, guard excluded */
+            size_t used = 0;
+            for (size_t k = pages; k-- > 1;) {
+                if (!(vec[k] & 1)) break;
+                used += PAGE;
+            }
+            if (used > best) best = used;
+        }
+    }
+    return best;
+}
+
 const char *weft__stack_guard_mode(const weft__stack_pool *p)
 {
     switch (p->guard_mode) {

@@ -3,8 +3,9 @@
 #ifndef WEFT_BENCH_MICRO_SYNC_H
 #define WEFT_BENCH_MICRO_SYNC_H
 
-/* Runs test ("queue", "pingpong", "sem", "lock") and stores its figure and
- * unit. Returns 1 if it knows the test (0 if not), -1 if the test failed. */
+/* Runs test ("queue", "pingpong", "sem", "lock") in the calling task and
+ * stores its figure and unit (a negative figure: the test failed). Returns
+ * 1 if it knows the test, else 0. */
 int micro_sync(const char *test, double *value, const char **unit);
 
 #endif

@@ -167,7 +167,13 @@ static inline void deliver(weft_queue *q, void *item, uint64_t seq)
         g->item = item;
         g->seq = seq;
         q->inflight++;
-        weft__wake(&g->w, 0);
+        {
+            weft_task *t = g->w.task;
+            g->w.result = 0;
+            t->wait = NULL;
+            t->state = WEFT__READY;
+            weft__ready(t->loop, t);
+        }
     } else {
         buf_push(q, item, seq);
     }
@@ -226,35 +232,54 @@ int weft_queue_new(weft_queue **out, int kind, size_t maxsize, weft_queue_cmp cm
     return 0;
 }
 
-int weft_queue_put(weft_queue *q, void *item)
+/* put and get: a fast path for the common case (the caller's own loop, a
+ * task not cancelled and before its deadline, an open queue), and a checked
+ * path for everything else that validates, then does the same. */
+
+static inline int put_body(weft_queue *q, void *item)
 {
-    weft_loop *L = weft__L;
-    weft_task *t = L ? L->current : NULL;
-    if (WEFT__UNLIKELY(!t || !q || (q->loop != L && bind(q, L) < 0))) return -EINVAL;
-    if (WEFT__UNLIKELY(!WEFT__SYNC_CLEAR(L, t))) {
-        int rc = weft__check(L, t);
-        if (rc) return rc;
-    }
-    if (WEFT__UNLIKELY(q->closed)) return -EPIPE;
     if (WEFT__LIKELY(q->count + q->inflight < q->limit)) return add(q, item);
-    weft__sw s = {.w = {.cancel = weft__sw_cancel, .what = "queue put"}, .item = item};
+    weft__sw s;
+    s.w.cancel = weft__sw_cancel;
+    s.w.what = "queue put";
+    s.item = item;
     /* 0: a getter moved the item in; -EPIPE: closed; or the interruption */
     return wq_wait(&q->putters, &s);
 }
 
+static __attribute__((noinline)) int put_checked(weft_queue *q, void *item)
+{
+    weft_loop *L = weft__L;
+    weft_task *t = L ? L->current : NULL;
+    if (!t || !q || (q->loop != L && bind(q, L) < 0)) return -EINVAL;
+    int rc = weft__check(L, t);
+    if (rc) return rc;
+    if (q->closed) return -EPIPE;
+    return put_body(q, item);
+}
+
+int weft_queue_put(weft_queue *q, void *item)
+{
+    weft_loop *L = weft__L;
+    weft_task *t;
+    if (WEFT__UNLIKELY(!q || q->loop != L || !(t = L->current) || !WEFT__SYNC_CLEAR(L, t) ||
+                       q->closed))
+        return put_checked(q, item);
+    return put_body(q, item);
+}
+
 static int get_wait(weft_queue *q, weft_loop *L, weft_task *t, void **item)
 {
-    weft__sw s = {.w = {.cancel = weft__sw_cancel, .what = "queue get"}};
+    weft__sw s;
+    s.w.cancel = weft__sw_cancel;
+    s.w.what = "queue get";
     int rc = wq_wait(&q->getters, &s);
     if (rc != 0) return rc;
     q->inflight--;
     if (WEFT__UNLIKELY(!WEFT__SYNC_CLEAR(L, t)) && (rc = weft__check(L, t)) != 0) {
         /* handed an item as the interruption came: leave it to the next getter */
-        if (q->getters.head) {
-            deliver(q, s.item, s.seq);
-        } else {
-            buf_unget(q, s.item, s.seq);
-        }
+        if (q->getters.head) deliver(q, s.item, s.seq);
+        else buf_unget(q, s.item, s.seq);
         return rc;
     }
     *item = s.item;
@@ -262,15 +287,8 @@ static int get_wait(weft_queue *q, weft_loop *L, weft_task *t, void **item)
     return 0;
 }
 
-int weft_queue_get(weft_queue *q, void **item)
+static inline int get_body(weft_queue *q, weft_loop *L, weft_task *t, void **item)
 {
-    weft_loop *L = weft__L;
-    weft_task *t = L ? L->current : NULL;
-    if (WEFT__UNLIKELY(!t || !q || !item || (q->loop != L && bind(q, L) < 0))) return -EINVAL;
-    if (WEFT__UNLIKELY(!WEFT__SYNC_CLEAR(L, t))) {
-        int rc = weft__check(L, t);
-        if (rc) return rc;
-    }
     if (WEFT__LIKELY(q->count != 0)) {
         *item = buf_pop(q);
         if (q->putters.head) admit(q);
@@ -278,6 +296,26 @@ int weft_queue_get(weft_queue *q, void **item)
     }
     if (q->closed) return -EPIPE;
     return get_wait(q, L, t, item);
+}
+
+static __attribute__((noinline)) int get_checked(weft_queue *q, void **item)
+{
+    weft_loop *L = weft__L;
+    weft_task *t = L ? L->current : NULL;
+    if (!t || !q || !item || (q->loop != L && bind(q, L) < 0)) return -EINVAL;
+    int rc = weft__check(L, t);
+    if (rc) return rc;
+    return get_body(q, L, t, item);
+}
+
+int weft_queue_get(weft_queue *q, void **item)
+{
+    weft_loop *L = weft__L;
+    weft_task *t;
+    if (WEFT__UNLIKELY(!q || !item || q->loop != L || !(t = L->current) ||
+                       !WEFT__SYNC_CLEAR(L, t)))
+        return get_checked(q, item);
+    return get_body(q, L, t, item);
 }
 
 int weft_queue_try_put(weft_queue *q, void *item)

@@ -167,13 +167,7 @@ static inline void deliver(weft_queue *q, void *item, uint64_t seq)
         g->item = item;
         g->seq = seq;
         q->inflight++;
-        {
-            weft_task *t = g->w.task;
-            g->w.result = 0;
-            t->wait = NULL;
-            t->state = WEFT__READY;
-            weft__ready(t->loop, t);
-        }
+        weft__wake(&g->w, 0);
     } else {
         buf_push(q, item, seq);
     }

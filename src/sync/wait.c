@@ -22,11 +22,14 @@ int weft__sync_bind(weft_loop **owner, weft_loop *L, int busy, const char *what,
     }
     /* Reading o->debug from a foreign thread is a benign race: it never
      * changes once the loop runs. */
-    if ((L && L->debug) || (o && o->debug))
+    if ((L && L->debug) || (o && o->debug)) {
+        char from[64] = "a thread outside any loop";
+        if (L) snprintf(from, sizeof from, "loop %p", (void *)L);
         fprintf(stderr,
-                "weft: %s %p belongs to loop %p but was used from %s %p (another thread?); "
+                "weft: %s %p belongs to loop %p but was used from %s (another thread?); "
                 "sync objects are not thread-safe\n",
-                what, obj, (void *)o, L ? "loop" : "a thread outside any loop", (void *)L);
+                what, obj, (void *)o, from);
+    }
     return -EINVAL;
 }
 

@@ -321,10 +321,10 @@ static inline void weft__defer_unlock(weft_lock **l) { WEFT_IGNORE(weft_lock_rel
 #define WEFT__CAT2(a, b) a##b
 #define WEFT__CAT(a, b) WEFT__CAT2(a, b)
 #define WEFT_DEFER(fn, arg)                                                                        \
-    __attribute__((cleanup(weft__defer_run))) weft__defer WEFT__CAT(weft__defer_, __LINE__) = {    \
+    __attribute__((cleanup(weft__defer_run), unused)) weft__defer WEFT__CAT(weft__defer_, __LINE__) = {    \
         (fn), (arg)}
 #define WEFT_DEFER_RELEASE(lock)                                                                   \
-    __attribute__((cleanup(weft__defer_unlock))) weft_lock *WEFT__CAT(weft__unlock_, __LINE__) =   \
+    __attribute__((cleanup(weft__defer_unlock), unused)) weft_lock *WEFT__CAT(weft__unlock_, __LINE__) =   \
         (lock)
 #endif
 

@@ -76,7 +76,8 @@ static int main_task(void *arg)
             break; /* stop early */
         }
     }
-    int closed = weft_gen_close(g); /* runs the producer's cleanup */
+    int closed = weft_gen_close(g); /* runs the producer's cleanup (weft_gen_free would too) */
+    weft_gen_free(g);
     printf("async generator: found %d after fetching %d of %d pages; session closed: %s\n", found,
            s.pages_fetched, PAGES, s.closed ? "yes" : "no");
 

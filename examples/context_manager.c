@@ -54,7 +54,7 @@ static int handle_deferred(void *arg)
     if ((rc = weft_sleep(WEFT_MS(20))) < 0) return rc;
     if ((rc = weft_lock_acquire(&p->stats)) < 0) return rc;
     WEFT_DEFER_RELEASE(&p->stats);
-    if ((rc = weft_sleep(WEFT_MS(5))) < 0) return rc; /* cancelled while holding both */
+    if ((rc = weft_sleep(WEFT_MS(50))) < 0) return rc; /* cancelled while holding both */
     p->served++;
     return 0;
 }

@@ -1,14 +1,8 @@
-/* weft-test: timeout=60 threads
+/* weft-test: timeout=60
  * The event: wait returns at once when set, set wakes every waiter, clear,
- * cancellation and deadlines while waiting, and the loop check: using a
- * busy event from another thread fails with -EINVAL and debug mode says so. */
+ * cancellation and deadlines while waiting. */
 #include "wt.h"
 
-#include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
 struct ev {
     weft_event e;
@@ -133,66 +127,12 @@ static void test_woken_then_cancelled(void **s)
     assert_int_equal(wt_run_virtual(body_woken_then_cancelled, NULL), 0);
 }
 
-/* ---- another thread touching a busy event: -EINVAL, reported ---- */
-static void *foreign(void *arg)
-{
-    return (void *)(intptr_t)weft_event_set(arg);
-}
-
-static int body_foreign(void *arg)
-{
-    (void)arg;
-    struct ev v = {.e = WEFT_EVENT_INIT};
-    struct ewait w = {&v, 0};
-    weft_task *t;
-    v.rc[0] = 1;
-    WT_REQUIRE_EQ(weft_spawn(&t, waiter, &w), 0);
-    WT_EQ(weft_yield(), 0); /* the waiter parks: the event is busy */
-    pthread_t th;
-    WT_REQUIRE_EQ(pthread_create(&th, NULL, foreign, &v.e), 0);
-    void *res;
-    pthread_join(th, &res); /* (blocks the loop briefly; fine in a test) */
-    WT_EQ((intptr_t)res, -EINVAL);
-    WT_EQ(weft_event_is_set(&v.e), 0);
-    WT_EQ(weft_event_set(&v.e), 0); /* from its own loop: fine */
-    WT_EQ(weft_join(t), 0);
-    WT_EQ(v.rc[0], 0);
-    return 0;
-}
-
-static void test_foreign_thread_debug_report(void **s)
-{
-    (void)s;
-    char path[] = "/tmp/weft_event_XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    fflush(stderr);
-    int saved = dup(2);
-    dup2(fd, 2);
-    weft_options o = WEFT_OPTIONS_INIT;
-    o.debug = 1;
-    int rc = wt_run_opts(&o, body_foreign, NULL);
-    fflush(stderr);
-    dup2(saved, 2);
-    close(saved);
-    assert_int_equal(rc, 0);
-    char buf[4096] = {0};
-    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
-    close(fd);
-    unlink(path);
-    assert_true(n > 0);
-    fprintf(stderr, "captured: %s", buf);
-    assert_non_null(strstr(buf, "event"));
-    assert_non_null(strstr(buf, "outside any loop"));
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_set_wakes_all),
         cmocka_unit_test(test_cancel_while_waiting),
         cmocka_unit_test(test_woken_then_cancelled),
-        cmocka_unit_test(test_foreign_thread_debug_report),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

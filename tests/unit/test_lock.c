@@ -319,24 +319,6 @@ static void test_race_deadline_after_handoff(void **s)
     assert_int_equal(wt_run(body_race_deadline, NULL), 0);
 }
 
-/* ---- a static lock survives successive loops ---- */
-static weft_lock static_lock = WEFT_LOCK_INIT;
-
-static int body_static(void *arg)
-{
-    (void)arg;
-    WT_EQ(weft_lock_acquire(&static_lock), 0);
-    WT_EQ(weft_lock_release(&static_lock), 0);
-    return 0;
-}
-
-static void test_static_lock_two_loops(void **s)
-{
-    (void)s;
-    assert_int_equal(wt_run(body_static, NULL), 0);
-    assert_int_equal(wt_run(body_static, NULL), 0);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -347,7 +329,6 @@ int main(void)
         cmocka_unit_test(test_deadline_while_waiting),
         cmocka_unit_test(test_race_cancel_after_handoff),
         cmocka_unit_test(test_race_deadline_after_handoff),
-        cmocka_unit_test(test_static_lock_two_loops),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -76,7 +76,7 @@ int weft_lock_try_acquire(weft_lock *lk)
     return 0;
 }
 
-static int not_owner(struct weft__lock *l, weft_loop *L, weft_task *t)
+static __attribute__((noinline, cold)) int not_owner(struct weft__lock *l, weft_loop *L, weft_task *t)
 {
     if (!L) return -EPERM;
     if (!t)

@@ -20,9 +20,10 @@
  *   count + inflight <= cap      every item in flight fits back in the buffer
  *   getters non-empty => count == 0
  *   putters non-empty => count + inflight >= limit (full)
+ *   room == min(limit, cap), or 0 once closed
  *
- * The fast paths (an item is there, there is room) touch the buffer and
- * the counters only. */
+ * The fast paths (an item is there; count + inflight < room: open, not
+ * full, no need to grow) touch the buffer and the counters only. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -39,6 +40,7 @@ struct pslot {
 struct weft_queue {
     size_t count;       /* items in the buffer */
     size_t inflight;    /* items handed to getters that have not run yet */
+    size_t room;        /* the put fast path's bound: min(limit, cap), 0 once closed */
     size_t limit;       /* maxsize, or SIZE_MAX when unbounded */
     size_t head;        /* FIFO: slot of the oldest item */
     size_t cap;         /* buffer slots (a power of two) */
@@ -154,6 +156,7 @@ static int grow(weft_queue *q)
         q->head = 0;
     }
     q->cap = ncap;
+    if (!q->closed) q->room = ncap < q->limit ? ncap : q->limit;
     return 0;
 }
 
@@ -173,10 +176,18 @@ static inline void deliver(weft_queue *q, void *item, uint64_t seq)
     }
 }
 
-/* Adds item to a queue with room. */
+/* Adds item to an open queue that is not full. */
 static inline int add(weft_queue *q, void *item)
 {
     if (WEFT__UNLIKELY(q->count + q->inflight >= q->cap) && grow(q) < 0) return -ENOMEM;
+    q->unfinished++;
+    deliver(q, item, q->seq++);
+    return 0;
+}
+
+/* add when count + inflight < room (open, not full, no need to grow). */
+static inline int add_fast(weft_queue *q, void *item)
+{
     q->unfinished++;
     deliver(q, item, q->seq++);
     return 0;
@@ -216,6 +227,7 @@ int weft_queue_new(weft_queue **out, int kind, size_t maxsize, weft_queue_cmp cm
     size_t cap = 16;
     while (cap < maxsize && cap < 1024) cap *= 2;
     q->cap = cap;
+    q->room = cap < q->limit ? cap : q->limit;
     if (kind == WEFT_QUEUE_PRIORITY) q->heap = malloc(cap * sizeof *q->heap);
     else q->buf = malloc(cap * sizeof *q->buf);
     if (!q->heap && !q->buf) {
@@ -230,9 +242,11 @@ int weft_queue_new(weft_queue **out, int kind, size_t maxsize, weft_queue_cmp cm
  * task not cancelled and before its deadline, an open queue), and a checked
  * path for everything else that validates, then does the same. */
 
-static inline int put_body(weft_queue *q, void *item)
+/* put when the fast path did not apply: closed, full, or the buffer must grow. */
+static __attribute__((noinline)) int put_body(weft_queue *q, void *item)
 {
-    if (WEFT__LIKELY(q->count + q->inflight < q->limit)) return add(q, item);
+    if (q->closed) return -EPIPE;
+    if (q->count + q->inflight < q->limit) return add(q, item);
     weft__sw s;
     s.w.cancel = weft__sw_cancel;
     s.w.what = "queue put";
@@ -248,7 +262,6 @@ static __attribute__((noinline)) int put_checked(weft_queue *q, void *item)
     if (!t || !q || (q->loop != L && bind(q, L) < 0)) return -EINVAL;
     int rc = weft__check(L, t);
     if (rc) return rc;
-    if (q->closed) return -EPIPE;
     return put_body(q, item);
 }
 
@@ -256,20 +269,28 @@ int weft_queue_put(weft_queue *q, void *item)
 {
     weft_loop *L = weft__L;
     weft_task *t;
-    if (WEFT__UNLIKELY(!q || q->loop != L || !(t = L->current) || !WEFT__SYNC_CLEAR(L, t) ||
-                       q->closed))
+    if (WEFT__UNLIKELY(!q || q->loop != L || !(t = L->current) || !WEFT__SYNC_CLEAR(L, t)))
         return put_checked(q, item);
+    if (WEFT__LIKELY(q->count + q->inflight < q->room)) return add_fast(q, item);
     return put_body(q, item);
 }
 
-static int get_wait(weft_queue *q, weft_loop *L, weft_task *t, void **item)
+/* Parks as a getter; only q and item are live across the park. */
+static __attribute__((noinline)) int get_wait(weft_queue *q, void **item)
 {
     weft__sw s;
     s.w.cancel = weft__sw_cancel;
     s.w.what = "queue get";
-    int rc = wq_wait(&q->getters, &s);
-    if (rc != 0) return rc;
+    wq_push(&q->getters, &s);
+    int rc = weft__park(&s.w);
+    if (WEFT__UNLIKELY(rc != 0)) {
+        if (s.q) wq_remove(&s); /* park refused at once */
+        return rc;
+    }
+    /* success: whoever woke us took us off the list and gave us s.item */
     q->inflight--;
+    weft_loop *L = weft__L;
+    weft_task *t = L->current;
     if (WEFT__UNLIKELY(!WEFT__SYNC_CLEAR(L, t)) && (rc = weft__check(L, t)) != 0) {
         /* handed an item as the interruption came: leave it to the next getter */
         if (q->getters.head) deliver(q, s.item, s.seq);
@@ -281,7 +302,7 @@ static int get_wait(weft_queue *q, weft_loop *L, weft_task *t, void **item)
     return 0;
 }
 
-static inline int get_body(weft_queue *q, weft_loop *L, weft_task *t, void **item)
+static inline int get_body(weft_queue *q, void **item)
 {
     if (WEFT__LIKELY(q->count != 0)) {
         *item = buf_pop(q);
@@ -289,7 +310,7 @@ static inline int get_body(weft_queue *q, weft_loop *L, weft_task *t, void **ite
         return 0;
     }
     if (q->closed) return -EPIPE;
-    return get_wait(q, L, t, item);
+    return get_wait(q, item);
 }
 
 static __attribute__((noinline)) int get_checked(weft_queue *q, void **item)
@@ -299,7 +320,7 @@ static __attribute__((noinline)) int get_checked(weft_queue *q, void **item)
     if (!t || !q || !item || (q->loop != L && bind(q, L) < 0)) return -EINVAL;
     int rc = weft__check(L, t);
     if (rc) return rc;
-    return get_body(q, L, t, item);
+    return get_body(q, item);
 }
 
 int weft_queue_get(weft_queue *q, void **item)
@@ -309,7 +330,7 @@ int weft_queue_get(weft_queue *q, void **item)
     if (WEFT__UNLIKELY(!q || !item || q->loop != L || !(t = L->current) ||
                        !WEFT__SYNC_CLEAR(L, t)))
         return get_checked(q, item);
-    return get_body(q, L, t, item);
+    return get_body(q, item);
 }
 
 int weft_queue_try_put(weft_queue *q, void *item)
@@ -361,6 +382,7 @@ int weft_queue_close(weft_queue *q)
     weft_loop *L = weft__L;
     if (!q || (q->loop != L && bind(q, L) < 0)) return -EINVAL;
     q->closed = 1;
+    q->room = 0;
     wq_wake_all(&q->putters, -EPIPE);
     wq_wake_all(&q->getters, -EPIPE); /* they wait only while nothing is left */
     return 0;

@@ -61,12 +61,13 @@ void weft__stack_pool_fini(weft__stack_pool *p)
     weft__arena *a = p->arenas;
     while (a) {
         weft__arena *n = a->next;
-#if WEFT__VALGRIND
         for (unsigned i = 0; i < a->count; i++) {
             weft__stack *s = (weft__stack *)((char *)a->base + (i + 1) * a->slot - sizeof(weft__stack));
+#if WEFT__VALGRIND
             VALGRIND_STACK_DEREGISTER(s->vg_id);
-        }
 #endif
+            weft__fiber_destroy_pooled(&s->tsan_fiber);
+        }
         munmap(a->base, a->len);
         free(a);
         a = n;
@@ -159,6 +160,7 @@ static int grow(weft__stack_pool *p, unsigned c, size_t slot)
         s->size = slot - GUARD - sizeof(weft__stack);
         s->guard = lo;
         s->guard_size = GUARD;
+        s->tsan_fiber = NULL;
 #if WEFT__VALGRIND
         s->vg_id = VALGRIND_STACK_REGISTER(s->lo, (char *)s->lo + s->size);
 #else

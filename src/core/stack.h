@@ -34,6 +34,7 @@ struct weft__stack {
     void *guard;         /* the guard region */
     size_t guard_size;
     unsigned vg_id;      /* valgrind stack id */
+    void *tsan_fiber;    /* TSan fiber of the tasks run on this stack (TSan builds) */
 };
 
 typedef struct weft__arena weft__arena;

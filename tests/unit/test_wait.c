@@ -107,19 +107,9 @@ static void *other_loop(void *arg)
     return (void *)(intptr_t)weft_run(body_static, NULL);
 }
 
-#ifndef __has_feature
-#define __has_feature(x) 0
-#endif
-
 static void test_static_lock_other_thread_when_idle(void **s)
 {
     (void)s;
-#if defined(__SANITIZE_THREAD__) || __has_feature(thread_sanitizer)
-    /* A loop on a second thread crashes under TSan in the core (reported to
-     * the lead: the overflow handler's signal path); the check is a
-     * single-thread-at-a-time one anyway, covered by the plain build. */
-    skip();
-#endif
     assert_int_equal(wt_run(body_static, NULL), 0);
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, other_loop, NULL), 0);

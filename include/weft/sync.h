@@ -57,7 +57,8 @@ WEFT_API void weft_lock_init(weft_lock *l);
  * holds it, -EINVAL outside a task or from the wrong loop. A waiter
  * interrupted just as the lock was handed to it passes it on. Waits. */
 WEFT_API WEFT_NODISCARD int weft_lock_acquire(weft_lock *l);
-/* Acquires l if it is free: 0, else -EAGAIN. Does not wait. */
+/* Acquires l if it is free: 0, else -EAGAIN (-EINVAL outside a task or
+ * from the wrong loop). Does not wait. */
 WEFT_API WEFT_NODISCARD int weft_lock_try_acquire(weft_lock *l);
 /* Releases l and hands it to the first waiter, if any. Returns 0, or
  * -EPERM when the caller does not hold l (held by another task, or not

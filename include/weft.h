@@ -9,6 +9,7 @@
 #include "weft/version.h"
 #include "weft/error.h"
 #include "weft/core.h"
+#include "weft/sync.h"
 #include "weft/io.h"
 
 #endif /* WEFT_H */

@@ -38,15 +38,31 @@ static void step_end(weft_loop *L, weft_task *t)
     L->step_start = now;
 }
 
+/* The queue the next task comes from: `ready` first, but `fresh` when
+ * `ready` is empty and once in 64 picks (see struct weft_loop). */
+static inline weft__runq *pick(weft_loop *L)
+{
+    if (L->ready.head && (!L->fresh.head || (++L->picks & 63) != 0)) return &L->ready;
+    return &L->fresh;
+}
+
+static inline weft_task *pop(weft__runq *q)
+{
+    weft_task *t = q->head;
+    q->head = t->next;
+    if (!q->head) q->tail = NULL;
+    return t;
+}
+
 /* Switches away from self (PARKED, or READY and queued). Returns when self
  * is switched back in, with L->current == self. */
 static void schedule(weft_loop *L, weft_task *self)
 {
     if (WEFT__UNLIKELY(L->debug)) step_end(L, self);
-    weft_task *next = L->ready_head;
+    weft__runq *q = pick(L);
+    weft_task *next = q->head;
     if (WEFT__LIKELY(next && next->stack) && !budget_spent(L)) {
-        L->ready_head = next->next;
-        if (!L->ready_head) L->ready_tail = NULL;
+        pop(q);
         next->state = WEFT__RUNNING;
         if (next == self) return;
         L->current = next;
@@ -107,7 +123,7 @@ int weft_yield(void)
     int rc = weft__check(L, t);
     if (rc) return rc;
     t->state = WEFT__READY;
-    weft__ready(L, t);
+    weft__runq_push(&L->fresh, t); /* behind every other runnable task */
     schedule(L, t);
     return weft__check(L, t);
 }
@@ -167,17 +183,20 @@ void weft__run_ready(weft_loop *L)
 {
     L->budget_out = 0;
     L->turn_start = weft__mono();
-    weft_task *t;
-    while ((t = L->ready_head) != NULL) {
-        L->ready_head = t->next;
-        if (!L->ready_head) L->ready_tail = NULL;
-        if (WEFT__UNLIKELY(!t->stack) && start(L, t) != 0) continue;
+    while (weft__runnable(L)) {
+        weft_task *t = pop(pick(L));
+        if (WEFT__UNLIKELY(!t->stack) && start(L, t) != 0) {
+            if (budget_spent(L)) break;
+            continue;
+        }
         t->state = WEFT__RUNNING;
         L->current = t;
         if (WEFT__UNLIKELY(L->debug)) L->step_start = weft__mono();
         switch_ctx(&L->main_ctx, &L->main_fiber, &t->ctx, &t->fiber);
         L->current = NULL;
         if (L->dead) reap(L);
-        if (L->budget_out) break;
+        /* a burst of task starts (each parking at once) returns here
+         * without passing schedule()'s budget check */
+        if (budget_spent(L)) break;
     }
 }

@@ -9,5 +9,6 @@
 #include "weft/version.h"
 #include "weft/error.h"
 #include "weft/core.h"
+#include "weft/http.h"
 
 #endif /* WEFT_H */

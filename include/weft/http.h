@@ -307,12 +307,13 @@ typedef struct weft_http_chunk {
 typedef struct weft_http_chunked {
     uint32_t max_chunk_line; /* 0: WEFT_HTTP_DEFAULT_MAX_CHUNK_LINE */
     uint32_t max_trailer;    /* 0: WEFT_HTTP_DEFAULT_MAX_TRAILER */
-    uint64_t _left;          /* data bytes left in the current chunk */
-    uint32_t _scan;          /* bytes of the current line already checked */
-    uint32_t _trailer;       /* trailer bytes so far */
-    uint8_t _state, _sub;    /* where we are */
+    uint64_t _left;          /* data bytes left in the chunk; the size so far in a size line */
+    uint32_t _scan;          /* bytes of the current (unconsumed) line already checked */
+    uint32_t _ext;           /* offset of the extensions in the current size line */
+    uint32_t _trailer;       /* trailer bytes consumed so far */
+    uint8_t _state, _sub;    /* where we are: part of the body, position inside a line */
 } weft_http_chunked;
-#define WEFT_HTTP_CHUNKED_INIT {0, 0, 0, 0, 0, 0, 0}
+#define WEFT_HTTP_CHUNKED_INIT {0, 0, 0, 0, 0, 0, 0, 0}
 
 /* Sets up d: limits from lim (max_chunk_line, max_trailer; NULL or 0:
  * defaults). Returns 0 or -EINVAL (a limit over WEFT_HTTP_LIMIT_MAX). */

@@ -26,17 +26,20 @@ HEAD_ATTR WEFT_HTTP_INLINE int HEAD_FN(parse_head)(weft_http_parser *const ps,
     const char *const hlim = len > max_head ? buf + max_head : end;
     const char *p, *line, *llim;
     weft_http_header *h;
+    size_t nh;
     unsigned state;
     int rc;
 
     if (WEFT_HTTP_LIKELY(ps->_state == ST_IDLE) || ps->_base != (uintptr_t)buf || len < ps->_pos) {
         begin_head(ps, hd, rq, rs);
         p = line = buf;
+        nh = 0;
         goto st_start;
     }
     p = buf + ps->_pos;
     line = buf + ps->_mark;
-    h = &hd->headers[hd->num_headers];
+    nh = hd->num_headers;
+    h = &hd->headers[nh];
     switch (ps->_state) {
     case ST_START: goto st_start;
     case ST_METHOD: goto st_method;
@@ -158,70 +161,80 @@ st_reason:
     p += 2;
 
     /* ---------------------------------------------------- header fields */
+    /* The loop keeps the header count in a local (stores through h could
+     * alias hd->num_headers); every exit below writes it back. */
 st_field:
-    if (WEFT_HTTP_UNLIKELY(p >= hlim)) {
-        state = ST_FIELD;
-        goto more;
-    }
-    if (*p == '\r') {
-        if (p + 1 >= hlim) {
+    for (;;) {
+        if (WEFT_HTTP_UNLIKELY(p >= hlim)) {
             state = ST_FIELD;
             goto more;
         }
-        if (p[1] != '\n') return WEFT_HTTP_EBARE_CR;
+        if (*p == '\r') {
+            if (p + 1 >= hlim) {
+                state = ST_FIELD;
+                goto more;
+            }
+            if (p[1] != '\n') return WEFT_HTTP_EBARE_CR;
+            p += 2;
+            goto done;
+        }
+        if (WEFT_HTTP_UNLIKELY(nh >= hd->max_headers)) return WEFT_HTTP_ETOO_MANY_HEADERS;
+        h = &hd->headers[nh];
+        h->name.ptr = p;
+
+    st_name:
+        p = SCAN_TCHAR(p, hlim, buf);
+        if (WEFT_HTTP_UNLIKELY(p >= hlim)) {
+            state = ST_NAME;
+            goto more;
+        }
+        if (WEFT_HTTP_UNLIKELY(*p != ':' || p == h->name.ptr)) return bad_name(h->name.ptr, p);
+        h->name.len = (size_t)(p - h->name.ptr);
+        p++;
+
+    st_ows:
+        if (WEFT_HTTP_LIKELY(p + 1 < hlim) && *p == ' ' && !OWS(p[1])) {
+            p++; /* the usual single space */
+        } else {
+            while (p < hlim && OWS(*p)) p++;
+            if (WEFT_HTTP_UNLIKELY(p >= hlim)) {
+                state = ST_OWS;
+                goto more;
+            }
+        }
+        h->value.ptr = p;
+
+    st_value:
+        p = SCAN_FIELD(p, hlim, buf);
+        if (WEFT_HTTP_UNLIKELY(p >= hlim)) {
+            state = ST_VALUE;
+            goto more;
+        }
+        if (WEFT_HTTP_UNLIKELY(*p != '\r'))
+            return *p == '\n' ? WEFT_HTTP_EBARE_LF : WEFT_HTTP_EHEADER_VALUE;
+        if (WEFT_HTTP_UNLIKELY(p + 1 >= hlim)) {
+            state = ST_VALUE; /* resume at the CR */
+            goto more;
+        }
+        if (WEFT_HTTP_UNLIKELY(p[1] != '\n')) return WEFT_HTTP_EBARE_CR;
+        {
+            const char *v = h->value.ptr, *q = p;
+            if (WEFT_HTTP_UNLIKELY(q > v && OWS(q[-1]))) /* trailing whitespace */
+                while (q > v && OWS(q[-1])) q--;
+            h->value.len = (size_t)(q - v);
+        }
         p += 2;
-        goto done;
+        nh++;
+        if (WEFT_HTTP_UNLIKELY(maybe_framing(h->name.ptr, h->name.len))) {
+            hd->num_headers = nh;
+            rc = on_field(ps, hd, h, resp);
+            if (rc < 0) return rc;
+        }
     }
-    if (WEFT_HTTP_UNLIKELY(hd->num_headers >= hd->max_headers)) return WEFT_HTTP_ETOO_MANY_HEADERS;
-    h = &hd->headers[hd->num_headers];
-    h->name.ptr = p;
-
-st_name:
-    p = SCAN_TCHAR(p, hlim, buf);
-    if (WEFT_HTTP_UNLIKELY(p >= hlim)) {
-        state = ST_NAME;
-        goto more;
-    }
-    if (WEFT_HTTP_UNLIKELY(*p != ':' || p == h->name.ptr)) return bad_name(h->name.ptr, p);
-    h->name.len = (size_t)(p - h->name.ptr);
-    p++;
-
-st_ows:
-    while (p < hlim && (*p == ' ' || *p == '\t')) p++;
-    if (WEFT_HTTP_UNLIKELY(p >= hlim)) {
-        state = ST_OWS;
-        goto more;
-    }
-    h->value.ptr = p;
-
-st_value:
-    p = SCAN_FIELD(p, hlim, buf);
-    if (WEFT_HTTP_UNLIKELY(p >= hlim)) {
-        state = ST_VALUE;
-        goto more;
-    }
-    if (WEFT_HTTP_UNLIKELY(*p != '\r'))
-        return *p == '\n' ? WEFT_HTTP_EBARE_LF : WEFT_HTTP_EHEADER_VALUE;
-    if (WEFT_HTTP_UNLIKELY(p + 1 >= hlim)) {
-        state = ST_VALUE; /* resume at the CR */
-        goto more;
-    }
-    if (WEFT_HTTP_UNLIKELY(p[1] != '\n')) return WEFT_HTTP_EBARE_CR;
-    {
-        const char *q = p;
-        while (q > h->value.ptr && (q[-1] == ' ' || q[-1] == '\t')) q--;
-        h->value.len = (size_t)(q - h->value.ptr);
-    }
-    p += 2;
-    hd->num_headers++;
-    if (h->name.len < 32 && (FRAMING_LENGTHS >> h->name.len & 1)) {
-        rc = on_field(ps, hd, h, resp);
-        if (rc < 0) return rc;
-    }
-    goto st_field;
 
     /* ---------------------------------------------------- exits */
 done:
+    hd->num_headers = nh;
     rc = resp ? finish_response(ps, rs) : finish_request(ps, rq);
     return rc < 0 ? rc : (int)(p - buf);
 
@@ -234,6 +247,7 @@ more_line:
     goto save;
 more:
     if (hlim < end) return WEFT_HTTP_EHEAD_TOO_LARGE;
+    hd->num_headers = nh;
 save:
     ps->_state = (uint16_t)state;
     ps->_pos = (uint32_t)(p - buf);

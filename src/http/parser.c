@@ -7,6 +7,7 @@
  * at run time. libc only. */
 #include <errno.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "http/parser.h"
@@ -41,9 +42,15 @@ enum {
 #define HTTP10 0x485454502f312e30ull
 #endif
 
-/* Lengths of the names on_field looks at: Host 4, Expect 6, Upgrade 7,
- * Connection 10, Content-Length 14, Transfer-Encoding 17. */
-#define FRAMING_LENGTHS ((1u << 4) | (1u << 6) | (1u << 7) | (1u << 10) | (1u << 14) | (1u << 17))
+/* Whether a field name may be one that on_field interprets, by length and
+ * first letter: Host 4, Expect 6, Upgrade 7, Connection 10, Content-Length
+ * 14, Transfer-Encoding 17. Most names fail here in two compares. */
+static inline int maybe_framing(const char *n, size_t len)
+{
+    static const char first[18] = {[4] = 'h', [6] = 'e', [7] = 'u', [10] = 'c', [14] = 'c',
+                                   [17] = 't'};
+    return len < sizeof(first) && first[len] && (n[0] | 0x20) == first[len];
+}
 
 #define OWS(c) ((c) == ' ' || (c) == '\t')
 
@@ -354,7 +361,7 @@ static int finish_response(weft_http_parser *ps, weft_http_response *rs)
 #define HEAD_ATTR
 #define SCAN_FIELD scan_field_scalar
 #define SCAN_VCHAR scan_vchar_scalar
-#define SCAN_TCHAR scan_tchar_scalar
+#define SCAN_TCHAR scan_tchar
 #include "http/head.h"
 #undef HEAD_FN
 #undef HEAD_ATTR
@@ -367,7 +374,7 @@ static int finish_response(weft_http_parser *ps, weft_http_response *rs)
 #define HEAD_ATTR
 #define SCAN_FIELD scan_field_sse2
 #define SCAN_VCHAR scan_vchar_sse2
-#define SCAN_TCHAR scan_tchar_sse2
+#define SCAN_TCHAR scan_tchar
 #include "http/head.h"
 #undef HEAD_FN
 #undef HEAD_ATTR
@@ -379,7 +386,7 @@ static int finish_response(weft_http_parser *ps, weft_http_response *rs)
 #define HEAD_ATTR WEFT_HTTP_AVX2
 #define SCAN_FIELD scan_field_avx2
 #define SCAN_VCHAR scan_vchar_avx2
-#define SCAN_TCHAR scan_tchar_avx2
+#define SCAN_TCHAR scan_tchar
 #include "http/head.h"
 #undef HEAD_FN
 #undef HEAD_ATTR
@@ -401,11 +408,23 @@ static int isa_best(void)
 #endif
 }
 
+/* The best build, or a lower one named by $WEFT_HTTP_ISA (scalar, sse2,
+ * avx2): benchmarks and tests compare the builds through it. */
+static int isa_choose(void)
+{
+    int best = isa_best();
+    const char *e = getenv("WEFT_HTTP_ISA");
+    int want = !e ? best : !strcmp(e, "scalar") ? WEFT_HTTP_ISA_SCALAR
+                       : !strcmp(e, "sse2")     ? WEFT_HTTP_ISA_SSE2
+                                                : best;
+    return want < best ? want : best;
+}
+
 int weft__http_isa(void)
 {
     int isa = __atomic_load_n(&isa_now, __ATOMIC_RELAXED);
     if (WEFT_HTTP_UNLIKELY(isa < 0)) {
-        isa = isa_best();
+        isa = isa_choose();
         __atomic_store_n(&isa_now, isa, __ATOMIC_RELAXED);
     }
     return isa;

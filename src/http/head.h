@@ -30,7 +30,11 @@ HEAD_ATTR WEFT_HTTP_INLINE int HEAD_FN(parse_head)(weft_http_parser *const ps,
     unsigned state;
     int rc;
 
-    if (WEFT_HTTP_LIKELY(ps->_state == ST_IDLE) || ps->_base != (uintptr_t)buf || len < ps->_pos) {
+    /* Resume only where the last call stopped on these same bytes, for the
+     * same kind of head; anything else starts over. */
+    if (WEFT_HTTP_LIKELY(ps->_state == ST_IDLE) || ps->_base != (uintptr_t)buf ||
+        len < ps->_pos || (ps->_state & ST_RESPONSE) != (resp ? ST_RESPONSE : 0) ||
+        hd->num_headers > hd->max_headers) {
         begin_head(ps, hd, rq, rs);
         p = line = buf;
         nh = 0;
@@ -40,7 +44,7 @@ HEAD_ATTR WEFT_HTTP_INLINE int HEAD_FN(parse_head)(weft_http_parser *const ps,
     line = buf + ps->_mark;
     nh = hd->num_headers;
     h = &hd->headers[nh];
-    switch (ps->_state) {
+    switch (ps->_state & ~ST_RESPONSE) {
     case ST_START: goto st_start;
     case ST_METHOD: goto st_method;
     case ST_TARGET: goto st_target;
@@ -249,7 +253,7 @@ more:
     if (hlim < end) return WEFT_HTTP_EHEAD_TOO_LARGE;
     hd->num_headers = nh;
 save:
-    ps->_state = (uint16_t)state;
+    ps->_state = (uint16_t)(state | (resp ? ST_RESPONSE : 0));
     ps->_pos = (uint32_t)(p - buf);
     ps->_mark = (uint32_t)(line - buf);
     ps->_base = (uintptr_t)buf;

@@ -26,7 +26,8 @@ enum {
     ST_FIELD,    /* at the start of a field line (or of the final CRLF) */
     ST_NAME,     /* in a field name; headers[num_headers].name.ptr is its start */
     ST_OWS,      /* after the colon */
-    ST_VALUE     /* in a field value; headers[num_headers].value.ptr is its start */
+    ST_VALUE,    /* in a field value; headers[num_headers].value.ptr is its start */
+    ST_RESPONSE = 0x100 /* flag: the head being parsed is a response's */
 };
 
 /* Transfer-Encoding progress (weft_http_parser._te). */
@@ -247,23 +248,32 @@ static int on_transfer_encoding(weft_http_parser *ps, weft_http_head *hd, weft_h
     }
 }
 
+/* The Connection option in t[0..n) that we act on, as a flag (0: another). */
+static unsigned connection_option(const char *t, size_t n)
+{
+    if (n == 10 && weft__http_lower_eq(t, "keep-alive", 10)) return WEFT_HTTP_F_CONN_KEEP_ALIVE;
+    if (n == 5 && weft__http_lower_eq(t, "close", 5)) return WEFT_HTTP_F_CONN_CLOSE;
+    if (n == 7 && weft__http_lower_eq(t, "upgrade", 7)) return WEFT_HTTP_F_CONN_UPGRADE;
+    return 0;
+}
+
 /* Connection = #token: close, keep-alive and upgrade are noted, other
  * options (names of hop-by-hop headers) are left to the application. */
 static void on_connection(weft_http_head *hd, weft_http_slice v)
 {
     const char *s = v.ptr, *e = v.ptr + v.len;
+    if (!memchr(s, ',', v.len)) { /* the usual single option */
+        hd->flags |= connection_option(s, v.len);
+        return;
+    }
     while (s < e) {
         s = skip_ows(s, e);
-        const char *t = s;
-        while (s < e && *s != ',') s++;
+        const char *t = s, *c = s;
+        while (c < e && *c != ',') c++;
+        s = c;
         const char *te = s;
         while (te > t && OWS(te[-1])) te--;
-        size_t n = (size_t)(te - t);
-        if (n == 5 && weft__http_lower_eq(t, "close", 5)) hd->flags |= WEFT_HTTP_F_CONN_CLOSE;
-        else if (n == 10 && weft__http_lower_eq(t, "keep-alive", 10))
-            hd->flags |= WEFT_HTTP_F_CONN_KEEP_ALIVE;
-        else if (n == 7 && weft__http_lower_eq(t, "upgrade", 7))
-            hd->flags |= WEFT_HTTP_F_CONN_UPGRADE;
+        hd->flags |= connection_option(t, (size_t)(te - t));
         if (s < e) s++;
     }
 }

@@ -286,6 +286,17 @@ static void test_request_incomplete(void **state)
                      WEFT_HTTP_EDUP_CONTENT_LENGTH);
     assert_int_equal(weft_http_parse_request(&p, "GET / HTTP/5.1", 14, &r),
                      WEFT_HTTP_EVERSION_UNSUPPORTED);
+    /* misuse that must not crash: switching to a response mid-head, or
+     * handing over fewer bytes than before, starts over */
+    const char *g = "GET / HTTP/1.1\r\nA: b\r\n\r\n";
+    weft_http_response rs = WEFT_HTTP_RESPONSE_INIT(hs, 0);
+    assert_int_equal(weft_http_parse_request(&p, g, 20, &r), 0);
+    assert_int_equal(weft_http_parse_response(&p, "HTTP/1.1 200 OK\r\n\r\n", 19, &rs), 19);
+    assert_int_equal(rs.status, 200);
+    assert_int_equal(weft_http_parse_request(&p, g, 20, &r), 0);
+    assert_int_equal(weft_http_parse_request(&p, g, 10, &r), 0);
+    assert_int_equal(weft_http_parse_request(&p, g, strlen(g), &r), (int)strlen(g));
+    assert_int_equal(r.num_headers, 1);
 }
 
 static void test_request_framing(void **state)

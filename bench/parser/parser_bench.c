@@ -182,8 +182,10 @@ int main(int argc, char **argv)
         if (md) {
             printf("| %s | %s | %zu | %d | %.1f | %.2f |", in[i].name, isa ? isa : "auto",
                    in[i].len, nh, w, len / w);
-            if (h > 0) printf(" %.1f | %.2f | %.2fx |\n", h, len / h, h / w);
-            else printf(" - | - | - |\n");
+            if (h > 0)
+                printf(" %.1f | %.2f | %.2fx |\n", h, len / h, h / w);
+            else
+                printf(" - | - | - |\n");
         } else {
             printf("%-10s %6zu %4d  %14.1f %8.2f  %14.1f %8.2f  %5.2fx\n", in[i].name, in[i].len,
                    nh, w, len / w, h, h > 0 ? len / h : 0, h > 0 ? h / w : 0);

@@ -2,9 +2,9 @@
  * first byte picks the limits and a piece size; the rest is the body. The
  * body is decoded whole, byte by byte and in pieces (the way a server
  * reads), and the three runs must report the same events, the same
- * outcome and, unless it is an error, the same number of bytes consumed. Also: slices lie inside the bytes given, consumption never
- * exceeds them, each chunk's DATA adds up to its size, and a partial line
- * is never consumed. */
+ * outcome and, unless it is an error, the same number of bytes consumed. Also: slices lie inside
+ * the bytes given, consumption never exceeds them, each chunk's DATA adds up to its size, and a
+ * partial line is never consumed. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +28,10 @@ struct run {
     size_t used;
 };
 
-static void mix(uint64_t *h, uint64_t v) { *h = (*h ^ v) * 0x100000001b3ull; }
+static void mix(uint64_t *h, uint64_t v)
+{
+    *h = (*h ^ v) * 0x100000001b3ull;
+}
 
 static struct run decode(const weft_http_limits *lim, const char *in, size_t len, size_t piece)
 {
@@ -71,11 +74,16 @@ static struct run decode(const weft_http_limits *lim, const char *in, size_t len
             CHECK(ev.trailer.name.len > 0);
             CHECK(ev.trailer.value.ptr + ev.trailer.value.len <= exact + rc);
             mix(&out.h, 2000);
-            for (size_t i = 0; i < ev.trailer.name.len; i++) mix(&out.h, (unsigned char)ev.trailer.name.ptr[i]);
-            for (size_t i = 0; i < ev.trailer.value.len; i++) mix(&out.h, (unsigned char)ev.trailer.value.ptr[i]);
+            for (size_t i = 0; i < ev.trailer.name.len; i++)
+                mix(&out.h, (unsigned char)ev.trailer.name.ptr[i]);
+            for (size_t i = 0; i < ev.trailer.value.len; i++)
+                mix(&out.h, (unsigned char)ev.trailer.value.ptr[i]);
             break;
-        case WEFT_HTTP_CHUNK_END: mix(&out.h, 3000); break;
-        default: break;
+        case WEFT_HTTP_CHUNK_END:
+            mix(&out.h, 3000);
+            break;
+        default:
+            break;
         }
         free(exact);
         memmove(buf, buf + rc, have - (size_t)rc);

@@ -58,17 +58,21 @@ static void check_head(int rc, const weft_http_request *r, const char *buf, size
     const char *end = buf + rc;
     CHECK((size_t)rc <= len);
     CHECK(r->method.ptr >= buf && r->method.ptr + r->method.len <= end && r->method.len > 0);
-    for (size_t i = 0; i < r->method.len; i++) CHECK(WEFT_HTTP_IS(WEFT_HTTP_C_TCHAR, r->method.ptr[i]));
+    for (size_t i = 0; i < r->method.len; i++)
+        CHECK(WEFT_HTTP_IS(WEFT_HTTP_C_TCHAR, r->method.ptr[i]));
     CHECK(r->target.ptr >= buf && r->target.ptr + r->target.len <= end && r->target.len > 0);
-    for (size_t i = 0; i < r->target.len; i++) CHECK(WEFT_HTTP_IS(WEFT_HTTP_C_VCHAR, r->target.ptr[i]));
+    for (size_t i = 0; i < r->target.len; i++)
+        CHECK(WEFT_HTTP_IS(WEFT_HTTP_C_VCHAR, r->target.ptr[i]));
     CHECK(r->version >= 10 && r->version <= 19);
     CHECK(r->num_headers <= r->max_headers);
     for (size_t i = 0; i < r->num_headers; i++) {
         const weft_http_header *h = &r->headers[i];
         CHECK(h->name.len > 0 && h->name.ptr >= buf && h->name.ptr + h->name.len <= end);
-        for (size_t k = 0; k < h->name.len; k++) CHECK(WEFT_HTTP_IS(WEFT_HTTP_C_TCHAR, h->name.ptr[k]));
+        for (size_t k = 0; k < h->name.len; k++)
+            CHECK(WEFT_HTTP_IS(WEFT_HTTP_C_TCHAR, h->name.ptr[k]));
         CHECK(h->value.ptr >= buf && h->value.ptr + h->value.len <= end);
-        for (size_t k = 0; k < h->value.len; k++) CHECK(WEFT_HTTP_IS(WEFT_HTTP_C_FIELD, h->value.ptr[k]));
+        for (size_t k = 0; k < h->value.len; k++)
+            CHECK(WEFT_HTTP_IS(WEFT_HTTP_C_FIELD, h->value.ptr[k]));
         if (h->value.len) {
             CHECK(h->value.ptr[0] != ' ' && h->value.ptr[0] != '\t');
             CHECK(h->value.ptr[h->value.len - 1] != ' ' && h->value.ptr[h->value.len - 1] != '\t');
@@ -122,7 +126,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CHECK(weft_http_parser_init(&p, &lim) == 0);
         r2 = (weft_http_request){.headers = hs2, .max_headers = maxh};
         int rc2 = 0;
-        for (size_t n = 0; n <= len && rc2 == 0; n++) rc2 = weft_http_parse_request(&p, buf, n, &r2);
+        for (size_t n = 0; n <= len && rc2 == 0; n++)
+            rc2 = weft_http_parse_request(&p, buf, n, &r2);
         describe(rc2, &r2, buf, got, sizeof(got));
         CHECK(!strcmp(ref, got));
     }

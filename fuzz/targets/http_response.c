@@ -43,12 +43,14 @@ static void check_head(int rc, const weft_http_response *r, const char *buf, siz
     CHECK((size_t)rc <= len);
     CHECK(r->status >= 100 && r->status <= 999);
     CHECK(r->reason.ptr >= buf && r->reason.ptr + r->reason.len <= end);
-    for (size_t i = 0; i < r->reason.len; i++) CHECK(WEFT_HTTP_IS(WEFT_HTTP_C_FIELD, r->reason.ptr[i]));
+    for (size_t i = 0; i < r->reason.len; i++)
+        CHECK(WEFT_HTTP_IS(WEFT_HTTP_C_FIELD, r->reason.ptr[i]));
     for (size_t i = 0; i < r->num_headers; i++) {
         const weft_http_header *h = &r->headers[i];
         CHECK(h->name.len > 0 && h->name.ptr >= buf && h->name.ptr + h->name.len <= end);
         CHECK(h->value.ptr >= buf && h->value.ptr + h->value.len <= end);
-        for (size_t k = 0; k < h->value.len; k++) CHECK(WEFT_HTTP_IS(WEFT_HTTP_C_FIELD, h->value.ptr[k]));
+        for (size_t k = 0; k < h->value.len; k++)
+            CHECK(WEFT_HTTP_IS(WEFT_HTTP_C_FIELD, h->value.ptr[k]));
     }
     unsigned f = r->flags;
     int st = r->status;
@@ -63,8 +65,8 @@ static void check_head(int rc, const weft_http_response *r, const char *buf, siz
     if (r->body == WEFT_HTTP_BODY_LENGTH) CHECK(f & WEFT_HTTP_F_CONTENT_LENGTH);
 }
 
-static int parse(const weft_http_limits *lim, int method, size_t maxh, const char *buf,
-                 size_t len, weft_http_header *hs, weft_http_response *r)
+static int parse(const weft_http_limits *lim, int method, size_t maxh, const char *buf, size_t len,
+                 weft_http_header *hs, weft_http_response *r)
 {
     weft_http_parser p;
     CHECK(weft_http_parser_init(&p, lim) == 0);
@@ -106,7 +108,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CHECK(weft_http_parser_init(&p, &lim) == 0);
         r2 = (weft_http_response){.headers = hs2, .max_headers = maxh, .request_method = method};
         int rc2 = 0;
-        for (size_t n = 0; n <= len && rc2 == 0; n++) rc2 = weft_http_parse_response(&p, buf, n, &r2);
+        for (size_t n = 0; n <= len && rc2 == 0; n++)
+            rc2 = weft_http_parse_response(&p, buf, n, &r2);
         describe(rc2, &r2, buf, got, sizeof(got));
         CHECK(!strcmp(ref, got));
     }

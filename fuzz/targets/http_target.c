@@ -38,7 +38,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         inside(tg.path, t, size);
         inside(tg.query, t, size);
         inside(tg.fragment, t, size);
-        for (size_t i = 0; i < tg.port.len; i++) CHECK(tg.port.ptr[i] >= '0' && tg.port.ptr[i] <= '9');
+        for (size_t i = 0; i < tg.port.len; i++)
+            CHECK(tg.port.ptr[i] >= '0' && tg.port.ptr[i] <= '9');
         if (tg.form == WEFT_HTTP_TARGET_ORIGIN) {
             CHECK(tg.path.len && tg.path.ptr == t && t[0] == '/');
             size_t n = tg.path.len + (tg.query.ptr ? 1 + tg.query.len : 0) +

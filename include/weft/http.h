@@ -43,31 +43,32 @@ extern "C" {
  * X(NAME, value, status, "message"). The values lie below -4096, outside
  * the errno range and apart from WEFT_EOF/WEFT_ELIMIT/WEFT_EPROTO. */
 #define WEFT_HTTP_ERRNO_MAP(X)                                                                     \
-    X(EMETHOD, -4200, 400, "invalid request method (not a token)")                                \
-    X(ETARGET, -4201, 400, "invalid byte in the request target")                                  \
-    X(EVERSION, -4202, 400, "malformed HTTP version")                                             \
-    X(EVERSION_UNSUPPORTED, -4203, 505, "HTTP major version other than 1")                        \
-    X(ELINE_TOO_LONG, -4204, 414, "request line (or status line) too long")                       \
-    X(ESTATUS, -4205, 502, "malformed status code in a response")                                 \
-    X(EHEADER_NAME, -4206, 400, "invalid header name (empty, bad byte, or space before colon)")   \
-    X(EHEADER_VALUE, -4207, 400, "invalid byte (control character) in a header value")            \
-    X(EOBS_FOLD, -4208, 400, "line starting with whitespace (obs-fold) in the header section")    \
-    X(EBARE_CR, -4209, 400, "CR not followed by LF")                                              \
-    X(EBARE_LF, -4210, 400, "LF not preceded by CR")                                              \
-    X(EHEAD_TOO_LARGE, -4211, 431, "header section too large")                                    \
-    X(ETOO_MANY_HEADERS, -4212, 431, "too many header fields")                                    \
-    X(ECONTENT_LENGTH, -4213, 400, "invalid Content-Length value")                                \
-    X(EDUP_CONTENT_LENGTH, -4214, 400, "more than one Content-Length")                            \
-    X(ETE_WITH_CL, -4215, 400, "Transfer-Encoding together with Content-Length")                  \
-    X(ETRANSFER_ENCODING, -4216, 400, "chunked missing, not last or repeated in Transfer-Encoding")\
-    X(ETE_UNKNOWN, -4217, 501, "unknown transfer coding")                                         \
-    X(EDUP_HOST, -4218, 400, "more than one Host")                                                \
-    X(ECHUNK_SIZE, -4219, 400, "invalid chunk size")                                              \
-    X(ECHUNK_EXT, -4220, 400, "invalid chunk extension")                                          \
-    X(ECHUNK_LINE_TOO_LONG, -4221, 400, "chunk size line too long")                               \
-    X(ECHUNK_DATA, -4222, 400, "chunk data not followed by CRLF")                                 \
-    X(ETRAILER_TOO_LARGE, -4223, 431, "trailer section too large")                                \
-    X(EPERCENT, -4224, 400, "malformed percent-escape")                                           \
+    X(EMETHOD, -4200, 400, "invalid request method (not a token)")                                 \
+    X(ETARGET, -4201, 400, "invalid byte in the request target")                                   \
+    X(EVERSION, -4202, 400, "malformed HTTP version")                                              \
+    X(EVERSION_UNSUPPORTED, -4203, 505, "HTTP major version other than 1")                         \
+    X(ELINE_TOO_LONG, -4204, 414, "request line (or status line) too long")                        \
+    X(ESTATUS, -4205, 502, "malformed status code in a response")                                  \
+    X(EHEADER_NAME, -4206, 400, "invalid header name (empty, bad byte, or space before colon)")    \
+    X(EHEADER_VALUE, -4207, 400, "invalid byte (control character) in a header value")             \
+    X(EOBS_FOLD, -4208, 400, "line starting with whitespace (obs-fold) in the header section")     \
+    X(EBARE_CR, -4209, 400, "CR not followed by LF")                                               \
+    X(EBARE_LF, -4210, 400, "LF not preceded by CR")                                               \
+    X(EHEAD_TOO_LARGE, -4211, 431, "header section too large")                                     \
+    X(ETOO_MANY_HEADERS, -4212, 431, "too many header fields")                                     \
+    X(ECONTENT_LENGTH, -4213, 400, "invalid Content-Length value")                                 \
+    X(EDUP_CONTENT_LENGTH, -4214, 400, "more than one Content-Length")                             \
+    X(ETE_WITH_CL, -4215, 400, "Transfer-Encoding together with Content-Length")                   \
+    X(ETRANSFER_ENCODING, -4216, 400,                                                              \
+      "chunked missing, not last or repeated in Transfer-Encoding")                                \
+    X(ETE_UNKNOWN, -4217, 501, "unknown transfer coding")                                          \
+    X(EDUP_HOST, -4218, 400, "more than one Host")                                                 \
+    X(ECHUNK_SIZE, -4219, 400, "invalid chunk size")                                               \
+    X(ECHUNK_EXT, -4220, 400, "invalid chunk extension")                                           \
+    X(ECHUNK_LINE_TOO_LONG, -4221, 400, "chunk size line too long")                                \
+    X(ECHUNK_DATA, -4222, 400, "chunk data not followed by CRLF")                                  \
+    X(ETRAILER_TOO_LARGE, -4223, 431, "trailer section too large")                                 \
+    X(EPERCENT, -4224, 400, "malformed percent-escape")                                            \
     X(ETARGET_FORM, -4225, 400, "request target of no known form")
 
 #define X(name, value, status, msg) WEFT_HTTP_##name = (value),
@@ -106,9 +107,9 @@ typedef struct weft_http_header {
 /* Size limits, each reported with its own code so the server can answer
  * 414 or 431. A field left 0 takes the default shown. */
 typedef struct weft_http_limits {
-    uint32_t max_line;       /* request line (or status line) without CRLF: 8192 -> ELINE_TOO_LONG */
-    uint32_t max_head;       /* whole head, leading empty lines and final CRLF included: 65536
-                                -> EHEAD_TOO_LARGE */
+    uint32_t max_line; /* request line (or status line) without CRLF: 8192 -> ELINE_TOO_LONG */
+    uint32_t max_head; /* whole head, leading empty lines and final CRLF included: 65536
+                          -> EHEAD_TOO_LARGE */
     uint32_t max_chunk_line; /* chunk size line with its extensions: 4096 -> ECHUNK_LINE_TOO_LONG */
     uint32_t max_trailer;    /* trailer section: 16384 -> ETRAILER_TOO_LARGE */
 } weft_http_limits;
@@ -138,26 +139,29 @@ enum {
 
 /* How the body that follows a head is framed (the .body field). */
 enum {
-    WEFT_HTTP_BODY_NONE = 0,    /* no body: the next message (or nothing) follows */
-    WEFT_HTTP_BODY_LENGTH,      /* exactly content_length bytes */
-    WEFT_HTTP_BODY_CHUNKED,     /* chunked: feed it to weft_http_chunked_parse */
-    WEFT_HTTP_BODY_UNTIL_CLOSE  /* responses only: everything until the connection closes */
+    WEFT_HTTP_BODY_NONE = 0,   /* no body: the next message (or nothing) follows */
+    WEFT_HTTP_BODY_LENGTH,     /* exactly content_length bytes */
+    WEFT_HTTP_BODY_CHUNKED,    /* chunked: feed it to weft_http_chunked_parse */
+    WEFT_HTTP_BODY_UNTIL_CLOSE /* responses only: everything until the connection closes */
 };
 
 /* Head flags (the .flags field). */
-#define WEFT_HTTP_F_KEEP_ALIVE 0x0001u      /* the connection may carry another message after
+#define WEFT_HTTP_F_KEEP_ALIVE                                                                     \
+    0x0001u                                 /* the connection may carry another message after      \
                                                this one (version, Connection, framing) */
 #define WEFT_HTTP_F_CONN_CLOSE 0x0002u      /* Connection: close seen */
 #define WEFT_HTTP_F_CONN_KEEP_ALIVE 0x0004u /* Connection: keep-alive seen */
 #define WEFT_HTTP_F_CONN_UPGRADE 0x0008u    /* Connection: upgrade seen */
-#define WEFT_HTTP_F_UPGRADE 0x0010u         /* the protocol switches after this message:
-                                               request: HTTP/1.1 with Upgrade and Connection:
-                                               upgrade (the server may accept or ignore it);
-                                               response: 101, or 2xx to CONNECT */
-#define WEFT_HTTP_F_CONTENT_LENGTH 0x0020u  /* a Content-Length header was present */
+#define WEFT_HTTP_F_UPGRADE                                                                        \
+    0x0010u                                   /* the protocol switches after this message:         \
+                                                 request: HTTP/1.1 with Upgrade and Connection:    \
+                                                 upgrade (the server may accept or ignore it);     \
+                                                 response: 101, or 2xx to CONNECT */
+#define WEFT_HTTP_F_CONTENT_LENGTH 0x0020u    /* a Content-Length header was present */
 #define WEFT_HTTP_F_TRANSFER_ENCODING 0x0040u /* a Transfer-Encoding header was present */
-#define WEFT_HTTP_F_CHUNKED 0x0080u         /* ... and its final coding is chunked */
-#define WEFT_HTTP_F_TE_CODED 0x0100u        /* ... and it names codings besides chunked
+#define WEFT_HTTP_F_CHUNKED 0x0080u           /* ... and its final coding is chunked */
+#define WEFT_HTTP_F_TE_CODED                                                                       \
+    0x0100u                                 /* ... and it names codings besides chunked            \
                                                (gzip, deflate...) that the body still carries */
 #define WEFT_HTTP_F_EXPECT_CONTINUE 0x0200u /* HTTP/1.1 request with Expect: 100-continue */
 #define WEFT_HTTP_F_EXPECT_OTHER 0x0400u    /* an Expect value other than 100-continue (417) */
@@ -165,14 +169,14 @@ enum {
 /* The parts common to request and response heads, all written by the
  * parser except headers/max_headers, which the caller sets. */
 #define WEFT_HTTP_HEAD_FIELDS                                                                      \
-    weft_http_header *headers; /* in: the caller's array of max_headers entries */               \
-    size_t max_headers;        /* in: its size, which is also the header count limit */          \
-    size_t num_headers;        /* out: headers[0..num_headers) were filled */                    \
-    int version;               /* out: 10 for HTTP/1.0, 11 for HTTP/1.1 (1.2..1.9: 12..19) */   \
-    int body;                  /* out: WEFT_HTTP_BODY_* */                                       \
-    uint64_t content_length;   /* out: body length when body == WEFT_HTTP_BODY_LENGTH */        \
-    unsigned flags;            /* out: WEFT_HTTP_F_* */                                          \
-    int host;                  /* out: index of the Host header in headers, or -1 */             \
+    weft_http_header *headers; /* in: the caller's array of max_headers entries */                 \
+    size_t max_headers;        /* in: its size, which is also the header count limit */            \
+    size_t num_headers;        /* out: headers[0..num_headers) were filled */                      \
+    int version;               /* out: 10 for HTTP/1.0, 11 for HTTP/1.1 (1.2..1.9: 12..19) */      \
+    int body;                  /* out: WEFT_HTTP_BODY_* */                                         \
+    uint64_t content_length;   /* out: body length when body == WEFT_HTTP_BODY_LENGTH */           \
+    unsigned flags;            /* out: WEFT_HTTP_F_* */                                            \
+    int host;                  /* out: index of the Host header in headers, or -1 */               \
     int upgrade;               /* out: index of the (first) Upgrade header, or -1 */
 
 /* The common part on its own (what a function handling either uses). */
@@ -213,9 +217,15 @@ typedef struct weft_http_response {
     weft_http_slice reason; /* out: the reason phrase (may be empty) */
 } weft_http_response;
 
-#define WEFT_HTTP_REQUEST_INIT(arr) {.headers = (arr), .max_headers = sizeof(arr) / sizeof((arr)[0])}
+#define WEFT_HTTP_REQUEST_INIT(arr)                                                                \
+    {                                                                                              \
+        .headers = (arr), .max_headers = sizeof(arr) / sizeof((arr)[0])                            \
+    }
 #define WEFT_HTTP_RESPONSE_INIT(arr, method)                                                       \
-    {.headers = (arr), .max_headers = sizeof(arr) / sizeof((arr)[0]), .request_method = (method)}
+    {                                                                                              \
+        .headers = (arr), .max_headers = sizeof(arr) / sizeof((arr)[0]),                           \
+        .request_method = (method)                                                                 \
+    }
 
 /* Head parser state: the limits and how far the current head has been
  * parsed. Caller-owned (embed it in the connection), no destructor. A
@@ -223,13 +233,16 @@ typedef struct weft_http_response {
  * default limits. The underscore fields are private. */
 typedef struct weft_http_parser {
     weft_http_limits limits;
-    uintptr_t _base;  /* address of the buffer the progress refers to */
-    uint32_t _pos;    /* offset to resume at */
-    uint32_t _mark;   /* offset of the start of the current line */
-    uint16_t _state;  /* where to resume (0: between messages) */
-    uint16_t _te;     /* Transfer-Encoding progress */
+    uintptr_t _base; /* address of the buffer the progress refers to */
+    uint32_t _pos;   /* offset to resume at */
+    uint32_t _mark;  /* offset of the start of the current line */
+    uint16_t _state; /* where to resume (0: between messages) */
+    uint16_t _te;    /* Transfer-Encoding progress */
 } weft_http_parser;
-#define WEFT_HTTP_PARSER_INIT {{0, 0, 0, 0}, 0, 0, 0, 0, 0}
+#define WEFT_HTTP_PARSER_INIT                                                                      \
+    {                                                                                              \
+        {0, 0, 0, 0}, 0, 0, 0, 0, 0                                                                \
+    }
 
 /* Sets up p with the given limits (NULL: the defaults; 0 fields: their
  * default). Returns 0, or -EINVAL when a limit exceeds WEFT_HTTP_LIMIT_MAX
@@ -313,7 +326,10 @@ typedef struct weft_http_chunked {
     uint32_t _trailer;       /* trailer bytes consumed so far */
     uint8_t _state, _sub;    /* where we are: part of the body, position inside a line */
 } weft_http_chunked;
-#define WEFT_HTTP_CHUNKED_INIT {0, 0, 0, 0, 0, 0, 0, 0}
+#define WEFT_HTTP_CHUNKED_INIT                                                                     \
+    {                                                                                              \
+        0, 0, 0, 0, 0, 0, 0, 0                                                                     \
+    }
 
 /* Sets up d: limits from lim (max_chunk_line, max_trailer; NULL or 0:
  * defaults). Returns 0 or -EINVAL (a limit over WEFT_HTTP_LIMIT_MAX). */
@@ -344,11 +360,11 @@ enum {
  * The path is still percent-encoded; "?" and "#" are not part of query and
  * fragment. */
 typedef struct weft_http_target {
-    int form;                 /* WEFT_HTTP_TARGET_* */
-    weft_http_slice scheme;   /* absolute-form: "http", "https"... */
-    weft_http_slice host;     /* absolute- and authority-form ("[::1]" keeps its brackets) */
-    weft_http_slice port;     /* the digits after ':', if any */
-    weft_http_slice path;     /* origin- and absolute-form ("" for "http://h?q") */
+    int form;               /* WEFT_HTTP_TARGET_* */
+    weft_http_slice scheme; /* absolute-form: "http", "https"... */
+    weft_http_slice host;   /* absolute- and authority-form ("[::1]" keeps its brackets) */
+    weft_http_slice port;   /* the digits after ':', if any */
+    weft_http_slice path;   /* origin- and absolute-form ("" for "http://h?q") */
     weft_http_slice query;
     weft_http_slice fragment; /* not allowed by RFC 9112 but sent by some clients */
 } weft_http_target;
@@ -361,8 +377,8 @@ WEFT_API WEFT_NODISCARD int weft_http_target_split(const char *target, size_t le
                                                    weft_http_target *out);
 
 /* Percent-decoding flags. */
-#define WEFT_HTTP_PCT_PLUS 0x1u   /* '+' decodes to a space (query strings, forms) */
-#define WEFT_HTTP_PCT_NO_NUL 0x2u /* reject %00 (for strings that become C strings) */
+#define WEFT_HTTP_PCT_PLUS 0x1u     /* '+' decodes to a space (query strings, forms) */
+#define WEFT_HTTP_PCT_NO_NUL 0x2u   /* reject %00 (for strings that become C strings) */
 #define WEFT_HTTP_PCT_NO_SLASH 0x4u /* reject %2F (a path segment must not gain a '/') */
 
 /* Decodes src[0..len) into dst (which may be src itself: in place).

@@ -28,18 +28,18 @@ enum {
 
 /* Places inside a size line (_sub). */
 enum {
-    S_HEX = 0, /* in the size's hex digits (_scan == 0: none yet) */
-    S_PRE,     /* whitespace after the size: only ';' may follow */
-    S_NAME0,   /* after ';' (and BWS): an extension name must start */
-    S_NAME,    /* in a name */
+    S_HEX = 0,  /* in the size's hex digits (_scan == 0: none yet) */
+    S_PRE,      /* whitespace after the size: only ';' may follow */
+    S_NAME0,    /* after ';' (and BWS): an extension name must start */
+    S_NAME,     /* in a name */
     S_POSTNAME, /* whitespace after a name: '=' or ';' */
-    S_VAL0,    /* after '=' (and BWS): a token or a quoted string */
-    S_VAL,     /* in a token value */
-    S_POSTVAL, /* whitespace after a value: ';' */
-    S_QUOTED,  /* in a quoted string */
-    S_QPAIR,   /* after a backslash in it */
-    S_POSTQ,   /* right after the closing quote */
-    S_LF       /* after the CR: LF expected */
+    S_VAL0,     /* after '=' (and BWS): a token or a quoted string */
+    S_VAL,      /* in a token value */
+    S_POSTVAL,  /* whitespace after a value: ';' */
+    S_QUOTED,   /* in a quoted string */
+    S_QPAIR,    /* after a backslash in it */
+    S_POSTQ,    /* right after the closing quote */
+    S_LF        /* after the CR: LF expected */
 };
 
 /* Places inside a trailer line (_sub). */
@@ -93,50 +93,75 @@ static int size_line(weft_http_chunked *d, const char *buf, size_t n)
             }
             if (i == 0) return WEFT_HTTP_ECHUNK_SIZE;
             d->_ext = (uint32_t)i;
-            if (c == '\r') sub = S_LF;
-            else if (c == ';') sub = S_NAME0;
-            else if (OWS(c)) sub = S_PRE;
-            else return WEFT_HTTP_ECHUNK_SIZE;
+            if (c == '\r')
+                sub = S_LF;
+            else if (c == ';')
+                sub = S_NAME0;
+            else if (OWS(c))
+                sub = S_PRE;
+            else
+                return WEFT_HTTP_ECHUNK_SIZE;
             continue;
         }
         case S_PRE:
-            if (c == ';') sub = S_NAME0;
-            else if (!OWS(c)) return WEFT_HTTP_ECHUNK_SIZE;
+            if (c == ';')
+                sub = S_NAME0;
+            else if (!OWS(c))
+                return WEFT_HTTP_ECHUNK_SIZE;
             continue;
         case S_NAME0:
-            if (WEFT_HTTP_IS(WEFT_HTTP_C_TCHAR, c)) sub = S_NAME;
-            else if (!OWS(c)) return WEFT_HTTP_ECHUNK_EXT;
+            if (WEFT_HTTP_IS(WEFT_HTTP_C_TCHAR, c))
+                sub = S_NAME;
+            else if (!OWS(c))
+                return WEFT_HTTP_ECHUNK_EXT;
             continue;
         case S_NAME:
         case S_POSTNAME:
             if (sub == S_NAME && WEFT_HTTP_IS(WEFT_HTTP_C_TCHAR, c)) continue;
-            if (c == '=') sub = S_VAL0;
-            else if (c == ';') sub = S_NAME0;
-            else if (OWS(c)) sub = S_POSTNAME;
-            else if (c == '\r' && sub == S_NAME) sub = S_LF;
-            else return WEFT_HTTP_ECHUNK_EXT;
+            if (c == '=')
+                sub = S_VAL0;
+            else if (c == ';')
+                sub = S_NAME0;
+            else if (OWS(c))
+                sub = S_POSTNAME;
+            else if (c == '\r' && sub == S_NAME)
+                sub = S_LF;
+            else
+                return WEFT_HTTP_ECHUNK_EXT;
             continue;
         case S_VAL0:
-            if (c == '"') sub = S_QUOTED;
-            else if (WEFT_HTTP_IS(WEFT_HTTP_C_TCHAR, c)) sub = S_VAL;
-            else if (!OWS(c)) return WEFT_HTTP_ECHUNK_EXT;
+            if (c == '"')
+                sub = S_QUOTED;
+            else if (WEFT_HTTP_IS(WEFT_HTTP_C_TCHAR, c))
+                sub = S_VAL;
+            else if (!OWS(c))
+                return WEFT_HTTP_ECHUNK_EXT;
             continue;
         case S_VAL:
         case S_POSTQ:
             if (sub == S_VAL && WEFT_HTTP_IS(WEFT_HTTP_C_TCHAR, c)) continue;
-            if (c == ';') sub = S_NAME0;
-            else if (c == '\r') sub = S_LF;
-            else if (OWS(c)) sub = S_POSTVAL;
-            else return WEFT_HTTP_ECHUNK_EXT;
+            if (c == ';')
+                sub = S_NAME0;
+            else if (c == '\r')
+                sub = S_LF;
+            else if (OWS(c))
+                sub = S_POSTVAL;
+            else
+                return WEFT_HTTP_ECHUNK_EXT;
             continue;
         case S_POSTVAL:
-            if (c == ';') sub = S_NAME0;
-            else if (!OWS(c)) return WEFT_HTTP_ECHUNK_EXT;
+            if (c == ';')
+                sub = S_NAME0;
+            else if (!OWS(c))
+                return WEFT_HTTP_ECHUNK_EXT;
             continue;
         case S_QUOTED:
-            if (c == '"') sub = S_POSTQ;
-            else if (c == '\\') sub = S_QPAIR;
-            else if (!WEFT_HTTP_IS(WEFT_HTTP_C_QDTEXT, c)) return WEFT_HTTP_ECHUNK_EXT;
+            if (c == '"')
+                sub = S_POSTQ;
+            else if (c == '\\')
+                sub = S_QPAIR;
+            else if (!WEFT_HTTP_IS(WEFT_HTTP_C_QDTEXT, c))
+                return WEFT_HTTP_ECHUNK_EXT;
             continue;
         case S_QPAIR:
             if (!WEFT_HTTP_IS(WEFT_HTTP_C_FIELD, c)) return WEFT_HTTP_ECHUNK_EXT;
@@ -165,21 +190,31 @@ static int trailer_line(weft_http_chunked *d, const char *buf, size_t n)
         unsigned char c = (unsigned char)buf[i];
         switch (sub) {
         case T_START:
-            if (c == '\r') sub = T_END_LF;
-            else if (WEFT_HTTP_IS(WEFT_HTTP_C_TCHAR, c)) sub = T_NAME;
-            else if (OWS(c)) return WEFT_HTTP_EOBS_FOLD;
-            else if (c == '\n') return WEFT_HTTP_EBARE_LF;
-            else return WEFT_HTTP_EHEADER_NAME;
+            if (c == '\r')
+                sub = T_END_LF;
+            else if (WEFT_HTTP_IS(WEFT_HTTP_C_TCHAR, c))
+                sub = T_NAME;
+            else if (OWS(c))
+                return WEFT_HTTP_EOBS_FOLD;
+            else if (c == '\n')
+                return WEFT_HTTP_EBARE_LF;
+            else
+                return WEFT_HTTP_EHEADER_NAME;
             continue;
         case T_NAME:
-            if (c == ':') sub = T_OWS;
-            else if (!WEFT_HTTP_IS(WEFT_HTTP_C_TCHAR, c)) return WEFT_HTTP_EHEADER_NAME;
+            if (c == ':')
+                sub = T_OWS;
+            else if (!WEFT_HTTP_IS(WEFT_HTTP_C_TCHAR, c))
+                return WEFT_HTTP_EHEADER_NAME;
             continue;
         case T_OWS:
         case T_VALUE:
-            if (c == '\r') sub = T_LF;
-            else if (c == '\n') return WEFT_HTTP_EBARE_LF;
-            else if (!WEFT_HTTP_IS(WEFT_HTTP_C_FIELD, c)) return WEFT_HTTP_EHEADER_VALUE;
+            if (c == '\r')
+                sub = T_LF;
+            else if (c == '\n')
+                return WEFT_HTTP_EBARE_LF;
+            else if (!WEFT_HTTP_IS(WEFT_HTTP_C_FIELD, c))
+                return WEFT_HTTP_EHEADER_VALUE;
             continue;
         case T_LF:
         case T_END_LF:
@@ -205,8 +240,7 @@ static void trailer_field(const char *line, size_t n, weft_http_header *h)
     h->value = (weft_http_slice){v, (size_t)(e - v)};
 }
 
-int weft_http_chunked_parse(weft_http_chunked *d, const char *buf, size_t len,
-                            weft_http_chunk *ev)
+int weft_http_chunked_parse(weft_http_chunked *d, const char *buf, size_t len, weft_http_chunk *ev)
 {
     size_t off = 0;
     int rc;

@@ -12,10 +12,12 @@ int weft_http_error_status(int rc)
     if (rc >= 0) return 0;
     switch (rc) {
 #define X(name, value, status, msg)                                                                \
-    case value: return status;
+    case value:                                                                                    \
+        return status;
         WEFT_HTTP_ERRNO_MAP(X)
 #undef X
-    default: return 500;
+    default:
+        return 500;
     }
 }
 
@@ -24,14 +26,17 @@ const char *weft_http_strerror(int rc)
     if (rc >= 0) return "success";
     switch (rc) {
 #define X(name, value, status, msg)                                                                \
-    case value: return msg;
+    case value:                                                                                    \
+        return msg;
         WEFT_HTTP_ERRNO_MAP(X)
 #undef X
 #define X(name, value, msg)                                                                        \
-    case value: return msg;
+    case value:                                                                                    \
+        return msg;
         WEFT_ERRNO_MAP(X)
 #undef X
-    default: break;
+    default:
+        break;
     }
     const char *d = rc > -4096 ? strerrordesc_np(-rc) : NULL;
     return d ? d : "unknown error";
@@ -42,14 +47,17 @@ const char *weft_http_errname(int rc)
     if (rc >= 0) return "OK";
     switch (rc) {
 #define X(name, value, status, msg)                                                                \
-    case value: return #name;
+    case value:                                                                                    \
+        return #name;
         WEFT_HTTP_ERRNO_MAP(X)
 #undef X
 #define X(name, value, msg)                                                                        \
-    case value: return #name;
+    case value:                                                                                    \
+        return #name;
         WEFT_ERRNO_MAP(X)
 #undef X
-    default: break;
+    default:
+        break;
     }
     const char *n = rc > -4096 ? strerrorname_np(-rc) : NULL;
     return n ? n : "UNKNOWN";

@@ -20,8 +20,10 @@ HEAD_ATTR WEFT_HTTP_INLINE int HEAD_FN(parse_head)(weft_http_parser *const ps,
                                                    weft_http_response *const rs, const int resp)
 {
     const char *const end = buf + len;
-    const uint32_t max_head = ps->limits.max_head ? ps->limits.max_head : WEFT_HTTP_DEFAULT_MAX_HEAD;
-    const uint32_t max_line = ps->limits.max_line ? ps->limits.max_line : WEFT_HTTP_DEFAULT_MAX_LINE;
+    const uint32_t max_head =
+        ps->limits.max_head ? ps->limits.max_head : WEFT_HTTP_DEFAULT_MAX_HEAD;
+    const uint32_t max_line =
+        ps->limits.max_line ? ps->limits.max_line : WEFT_HTTP_DEFAULT_MAX_LINE;
     /* Nothing at or past hlim belongs to this head. */
     const char *const hlim = len > max_head ? buf + max_head : end;
     const char *p, *line, *llim;
@@ -32,8 +34,8 @@ HEAD_ATTR WEFT_HTTP_INLINE int HEAD_FN(parse_head)(weft_http_parser *const ps,
 
     /* Resume only where the last call stopped on these same bytes, for the
      * same kind of head; anything else starts over. */
-    if (WEFT_HTTP_LIKELY(ps->_state == ST_IDLE) || ps->_base != (uintptr_t)buf ||
-        len < ps->_pos || (ps->_state & ST_RESPONSE) != (resp ? ST_RESPONSE : 0) ||
+    if (WEFT_HTTP_LIKELY(ps->_state == ST_IDLE) || ps->_base != (uintptr_t)buf || len < ps->_pos ||
+        (ps->_state & ST_RESPONSE) != (resp ? ST_RESPONSE : 0) ||
         hd->num_headers > hd->max_headers) {
         begin_head(ps, hd, rq, rs);
         p = line = buf;
@@ -45,18 +47,30 @@ HEAD_ATTR WEFT_HTTP_INLINE int HEAD_FN(parse_head)(weft_http_parser *const ps,
     nh = hd->num_headers;
     h = &hd->headers[nh];
     switch (ps->_state & ~ST_RESPONSE) {
-    case ST_START: goto st_start;
-    case ST_METHOD: goto st_method;
-    case ST_TARGET: goto st_target;
-    case ST_VERSION: goto st_version;
-    case ST_RVERSION: goto st_rversion;
-    case ST_STATUS: goto st_status;
-    case ST_REASON: goto st_reason;
-    case ST_FIELD: goto st_field;
-    case ST_NAME: goto st_name;
-    case ST_OWS: goto st_ows;
-    case ST_VALUE: goto st_value;
-    default: return -EINVAL;
+    case ST_START:
+        goto st_start;
+    case ST_METHOD:
+        goto st_method;
+    case ST_TARGET:
+        goto st_target;
+    case ST_VERSION:
+        goto st_version;
+    case ST_RVERSION:
+        goto st_rversion;
+    case ST_STATUS:
+        goto st_status;
+    case ST_REASON:
+        goto st_reason;
+    case ST_FIELD:
+        goto st_field;
+    case ST_NAME:
+        goto st_name;
+    case ST_OWS:
+        goto st_ows;
+    case ST_VALUE:
+        goto st_value;
+    default:
+        return -EINVAL;
     }
 
     /* ---------------------------------------------------- start line */
@@ -100,7 +114,9 @@ st_target:
     }
     if (WEFT_HTTP_UNLIKELY(*p != ' ' || p == rq->target.ptr)) {
         if (p == rq->target.ptr) return WEFT_HTTP_ETARGET;
-        return *p == '\r' ? WEFT_HTTP_EVERSION : *p == '\n' ? WEFT_HTTP_EBARE_LF : WEFT_HTTP_ETARGET;
+        return *p == '\r'   ? WEFT_HTTP_EVERSION
+               : *p == '\n' ? WEFT_HTTP_EBARE_LF
+                            : WEFT_HTTP_ETARGET;
     }
     rq->target.len = (size_t)(p - rq->target.ptr);
     /* " HTTP/1.1" must still fit in the line */

@@ -15,18 +15,18 @@
 
 /* Resumable states (weft_http_parser._state). */
 enum {
-    ST_IDLE = 0, /* between messages: the next call starts a new head */
-    ST_START,    /* before the start line (skipping empty lines) */
-    ST_METHOD,   /* in the method; req->method.ptr is its start */
-    ST_TARGET,   /* in the target; req->target.ptr is its start */
-    ST_VERSION,  /* at the request line's version */
-    ST_RVERSION, /* at the status line's version */
-    ST_STATUS,   /* at the status code */
-    ST_REASON,   /* in the reason phrase; resp->reason.ptr is its start */
-    ST_FIELD,    /* at the start of a field line (or of the final CRLF) */
-    ST_NAME,     /* in a field name; headers[num_headers].name.ptr is its start */
-    ST_OWS,      /* after the colon */
-    ST_VALUE,    /* in a field value; headers[num_headers].value.ptr is its start */
+    ST_IDLE = 0,        /* between messages: the next call starts a new head */
+    ST_START,           /* before the start line (skipping empty lines) */
+    ST_METHOD,          /* in the method; req->method.ptr is its start */
+    ST_TARGET,          /* in the target; req->target.ptr is its start */
+    ST_VERSION,         /* at the request line's version */
+    ST_RVERSION,        /* at the status line's version */
+    ST_STATUS,          /* at the status code */
+    ST_REASON,          /* in the reason phrase; resp->reason.ptr is its start */
+    ST_FIELD,           /* at the start of a field line (or of the final CRLF) */
+    ST_NAME,            /* in a field name; headers[num_headers].name.ptr is its start */
+    ST_OWS,             /* after the colon */
+    ST_VALUE,           /* in a field value; headers[num_headers].value.ptr is its start */
     ST_RESPONSE = 0x100 /* flag: the head being parsed is a response's */
 };
 
@@ -48,8 +48,8 @@ enum {
  * 14, Transfer-Encoding 17. Most names fail here in two compares. */
 static inline int maybe_framing(const char *n, size_t len)
 {
-    static const char first[18] = {[4] = 'h', [6] = 'e', [7] = 'u', [10] = 'c', [14] = 'c',
-                                   [17] = 't'};
+    static const char first[18] = {
+        [4] = 'h', [6] = 'e', [7] = 'u', [10] = 'c', [14] = 'c', [17] = 't'};
     return len < sizeof(first) && first[len] && (n[0] | 0x20) == first[len];
 }
 
@@ -352,8 +352,8 @@ static int finish_response(weft_http_parser *ps, weft_http_response *rs)
     } else if (rs->request_method == WEFT_HTTP_CONNECT && st < 300) {
         rs->flags |= WEFT_HTTP_F_UPGRADE;
     } else if (rs->flags & WEFT_HTTP_F_TRANSFER_ENCODING) {
-        rs->body = (rs->flags & WEFT_HTTP_F_CHUNKED) ? WEFT_HTTP_BODY_CHUNKED
-                                                     : WEFT_HTTP_BODY_UNTIL_CLOSE;
+        rs->body =
+            (rs->flags & WEFT_HTTP_F_CHUNKED) ? WEFT_HTTP_BODY_CHUNKED : WEFT_HTTP_BODY_UNTIL_CLOSE;
     } else if (rs->flags & WEFT_HTTP_F_CONTENT_LENGTH) {
         rs->body = WEFT_HTTP_BODY_LENGTH;
     } else {
@@ -424,9 +424,10 @@ static int isa_choose(void)
 {
     int best = isa_best();
     const char *e = getenv("WEFT_HTTP_ISA");
-    int want = !e ? best : !strcmp(e, "scalar") ? WEFT_HTTP_ISA_SCALAR
-                       : !strcmp(e, "sse2")     ? WEFT_HTTP_ISA_SSE2
-                                                : best;
+    int want = !e                     ? best
+               : !strcmp(e, "scalar") ? WEFT_HTTP_ISA_SCALAR
+               : !strcmp(e, "sse2")   ? WEFT_HTTP_ISA_SSE2
+                                      : best;
     return want < best ? want : best;
 }
 
@@ -467,7 +468,10 @@ int weft_http_parser_init(weft_http_parser *p, const weft_http_limits *limits)
     return 0;
 }
 
-void weft_http_parser_reset(weft_http_parser *p) { p->_state = ST_IDLE; }
+void weft_http_parser_reset(weft_http_parser *p)
+{
+    p->_state = ST_IDLE;
+}
 
 int weft_http_parse_request(weft_http_parser *p, const char *buf, size_t len,
                             weft_http_request *req)

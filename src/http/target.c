@@ -16,7 +16,10 @@ static int hexval(unsigned c)
     return -1;
 }
 
-static int is_alpha(unsigned char c) { return (unsigned)((c | 0x20) - 'a') < 26u; }
+static int is_alpha(unsigned char c)
+{
+    return (unsigned)((c | 0x20) - 'a') < 26u;
+}
 
 /* unreserved / sub-delims (reg-name bytes besides pct-encoded) */
 static int is_host_byte(unsigned char c)

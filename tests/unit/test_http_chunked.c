@@ -15,8 +15,8 @@
  * <value>", "E") and returns the error, or the number of bytes consumed
  * through the END event (then *rest is what follows), or 0 if the input ran
  * out first. */
-static int decode(const char *in, size_t len, size_t piece, const weft_http_limits *lim,
-                  char *out, size_t cap, size_t *rest)
+static int decode(const char *in, size_t len, size_t piece, const weft_http_limits *lim, char *out,
+                  size_t cap, size_t *rest)
 {
     weft_http_chunked d;
     assert_int_equal(weft_http_chunked_init(&d, lim), 0);

@@ -47,12 +47,15 @@ struct diff {
 
 static const struct diff diffs[] = {
     /* request/ */
-    {"request/invalid.md", 69, "ok", "any token is a method (RFC 9110 9.1); ANNOUNCE gets 501 from the app"},
-    {"request/invalid.md", 359, "ok", "MKCOLA is a token: a valid method for the parser (RFC 9110 9.1)"},
+    {"request/invalid.md", 69, "ok",
+     "any token is a method (RFC 9110 9.1); ANNOUNCE gets 501 from the app"},
+    {"request/invalid.md", 359, "ok",
+     "MKCOLA is a token: a valid method for the parser (RFC 9110 9.1)"},
     {"request/method.md", 375, "error", "ICE/1.0 is not HTTP: version error (505/400)"},
     {"request/method.md", 405, "error", "RTSP/1.0 is not HTTP: version error"},
     {"request/method.md", 433, "error", "RTSP/1.0 is not HTTP: version error"},
-    {"request/method.md", 461, "error", "PRI * HTTP/1.1 parses as a request; the next line, SM, is not one"},
+    {"request/method.md", 461, "error",
+     "PRI * HTTP/1.1 parses as a request; the next line, SM, is not one"},
     {"request/sample.md", 317, "error", "HTTP/0.9 request line (no version) is rejected"},
     /* response/ */
     {"response/connection.md", 7, "noconn", "Proxy-Connection is not Connection (RFC 9112 C.2.2)"},
@@ -80,8 +83,14 @@ static void str_addn(str *b, const char *s, size_t n)
     b->n += n;
     b->s[b->n] = 0;
 }
-static void str_add(str *b, const char *s) { str_addn(b, s, strlen(s)); }
-static void str_addc(str *b, char c) { str_addn(b, &c, 1); }
+static void str_add(str *b, const char *s)
+{
+    str_addn(b, s, strlen(s));
+}
+static void str_addc(str *b, char c)
+{
+    str_addn(b, &c, 1);
+}
 static void str_addf(str *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void str_addf(str *b, const char *fmt, ...)
 {
@@ -132,11 +141,16 @@ static void list_body(list *l, const char *p, size_t n)
     str *b = &l->v[l->n - 1];
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)p[i];
-        if (c == '\r') str_add(b, "\\r");
-        else if (c == '\n') str_add(b, "\\n");
-        else if (c == '\\') str_add(b, "\\\\");
-        else if (c < 0x20 || c >= 0x7f) str_addf(b, "\\x%02x", c);
-        else str_addc(b, (char)c);
+        if (c == '\r')
+            str_add(b, "\\r");
+        else if (c == '\n')
+            str_add(b, "\\n");
+        else if (c == '\\')
+            str_add(b, "\\\\");
+        else if (c < 0x20 || c >= 0x7f)
+            str_addf(b, "\\x%02x", c);
+        else
+            str_addc(b, (char)c);
     }
 }
 /* An error ends the story: drop the message it interrupted. */
@@ -246,8 +260,10 @@ static str decode_block(char **lines, size_t n)
             i++;
             continue;
         }
-        if (raw.s[i] == '\n') str_add(&mid, "\r\n");
-        else str_addc(&mid, raw.s[i]);
+        if (raw.s[i] == '\n')
+            str_add(&mid, "\r\n");
+        else
+            str_addc(&mid, raw.s[i]);
     }
     if (!mid.s) str_add(&mid, "");
     /* 4 and 6: escapes; code points above 0x7F are written as UTF-8 */
@@ -266,7 +282,7 @@ static str decode_block(char **lines, size_t n)
             size_t j = i + 2;
             while (j < mid.n && mid.s[j] && strchr("0123456789abcdefABCDEF", mid.s[j]))
                 v = v * 16 + (unsigned long)(mid.s[j] <= '9' ? mid.s[j] - '0'
-                                                              : (mid.s[j] | 0x20) - 'a' + 10),
+                                                             : (mid.s[j] | 0x20) - 'a' + 10),
                 j++;
             utf8(&out, v);
             i = j - 1;
@@ -325,8 +341,10 @@ static void reduce_llhttp(char **lines, size_t n, const str *in, int resp, list 
             const char *nme = strchr(nm, ']');
             const char *tx = nme + 2; /* after ]= */
             str text = {0};
-            if (!strcmp(tx, "cr")) str_add(&text, "\r");
-            else if (!strcmp(tx, "lf")) str_add(&text, "\n");
+            if (!strcmp(tx, "cr"))
+                str_add(&text, "\r");
+            else if (!strcmp(tx, "lf"))
+                str_add(&text, "\n");
             else {
                 /* "TEXT": raw except \t and \f written as escapes */
                 size_t tl = strlen(tx);
@@ -351,13 +369,18 @@ static void reduce_llhttp(char **lines, size_t n, const str *in, int resp, list 
             const char *bytes = in->s + off;
             size_t nb = (size_t)l;
             size_t nl = (size_t)(nme - nm);
-            if (nl == 6 && !strncmp(nm, "method", 6)) str_addn(&method, bytes, nb);
-            else if (nl == 3 && !strncmp(nm, "url", 3)) str_addn(&url, bytes, nb);
-            else if (nl == 6 && !strncmp(nm, "status", 6)) str_addn(&reason, bytes, nb);
+            if (nl == 6 && !strncmp(nm, "method", 6))
+                str_addn(&method, bytes, nb);
+            else if (nl == 3 && !strncmp(nm, "url", 3))
+                str_addn(&url, bytes, nb);
+            else if (nl == 6 && !strncmp(nm, "status", 6))
+                str_addn(&reason, bytes, nb);
             else if (nl == 12 && !strncmp(nm, "header_field", 12)) {
                 str_addn(&name, bytes, nb);
-            } else if (nl == 12 && !strncmp(nm, "header_value", 12)) str_addn(&value, bytes, nb);
-            else if (nl == 4 && !strncmp(nm, "body", 4)) list_body(out, bytes, nb);
+            } else if (nl == 12 && !strncmp(nm, "header_value", 12))
+                str_addn(&value, bytes, nb);
+            else if (nl == 4 && !strncmp(nm, "body", 4))
+                list_body(out, bytes, nb);
             else if (nl == 20 && !strncmp(nm, "chunk_extension_name", 20)) {
                 str e = {0};
                 str_add(&e, "ext ");
@@ -381,8 +404,10 @@ static void reduce_llhttp(char **lines, size_t n, const str *in, int resp, list 
             rtrim(&value);
             str_addf(&h, "%s %s: %s", in_trailers ? "trailer" : "hdr", name.s ? name.s : "",
                      value.s);
-            if (in_trailers) list_push(out, h);
-            else list_push(&hdrs, h);
+            if (in_trailers)
+                list_push(out, h);
+            else
+                list_push(&hdrs, h);
             str_free(&name);
             str_free(&value);
         } else if (!strncmp(ev, "headers complete", 16)) {
@@ -401,10 +426,12 @@ static void reduce_llhttp(char **lines, size_t n, const str *in, int resp, list 
             free(hdrs.v);
             hdrs = (list){0};
             str e = {0};
-            str_addf(&e, "end conn=%lu upg=%d te=%d chunked=%d cl=", flags & 7,
-                     !!(flags & 0x10), !!(flags & 0x200), !!(flags & 0x8));
-            if (flags & 0x20) str_addf(&e, "%llu", cl);
-            else str_add(&e, "-");
+            str_addf(&e, "end conn=%lu upg=%d te=%d chunked=%d cl=", flags & 7, !!(flags & 0x10),
+                     !!(flags & 0x200), !!(flags & 0x8));
+            if (flags & 0x20)
+                str_addf(&e, "%llu", cl);
+            else
+                str_add(&e, "-");
             list_push(out, e);
             method.n = url.n = reason.n = 0;
             method.s[0] = url.s[0] = reason.s[0] = 0;
@@ -492,8 +519,10 @@ static void emit_head(driver *d)
              (f & WEFT_HTTP_F_CONN_KEEP_ALIVE ? 1u : 0u) | (f & WEFT_HTTP_F_CONN_CLOSE ? 2u : 0u) |
                  (f & WEFT_HTTP_F_CONN_UPGRADE ? 4u : 0u),
              hd->upgrade >= 0, !!(f & WEFT_HTTP_F_TRANSFER_ENCODING), !!(f & WEFT_HTTP_F_CHUNKED));
-    if (f & WEFT_HTTP_F_CONTENT_LENGTH) str_addf(&e, "%llu", (unsigned long long)hd->content_length);
-    else str_add(&e, "-");
+    if (f & WEFT_HTTP_F_CONTENT_LENGTH)
+        str_addf(&e, "%llu", (unsigned long long)hd->content_length);
+    else
+        str_add(&e, "-");
     list_push(&d->ev, e);
 }
 
@@ -559,8 +588,10 @@ static void drive(driver *d)
         case D_HEAD: {
             int rc;
             if (!d->blen) return;
-            if (d->resp) rc = weft_http_parse_response(&d->p, d->buf, d->blen, &d->rs);
-            else rc = weft_http_parse_request(&d->p, d->buf, d->blen, &d->rq);
+            if (d->resp)
+                rc = weft_http_parse_response(&d->p, d->buf, d->blen, &d->rs);
+            else
+                rc = weft_http_parse_request(&d->p, d->buf, d->blen, &d->rq);
             if (rc == 0) return;
             if (rc < 0) {
                 drv_fail(d);
@@ -578,17 +609,23 @@ static void drive(driver *d)
                 return;
             }
             switch (hd->body) {
-            case WEFT_HTTP_BODY_NONE: message_done(d); break;
+            case WEFT_HTTP_BODY_NONE:
+                message_done(d);
+                break;
             case WEFT_HTTP_BODY_LENGTH:
                 d->left = hd->content_length;
-                if (d->left) d->phase = D_LENGTH;
-                else message_done(d);
+                if (d->left)
+                    d->phase = D_LENGTH;
+                else
+                    message_done(d);
                 break;
             case WEFT_HTTP_BODY_CHUNKED:
                 assert_int_equal(weft_http_chunked_init(&d->ck, NULL), 0);
                 d->phase = D_CHUNKED;
                 break;
-            default: d->phase = D_UNTIL_CLOSE; break;
+            default:
+                d->phase = D_UNTIL_CLOSE;
+                break;
             }
             break;
         }
@@ -624,8 +661,10 @@ static void drive(driver *d)
                 list_push(&d->ev, x);
             }
             consume(d, (size_t)rc);
-            if (c.kind == WEFT_HTTP_CHUNK_END) message_done(d);
-            else if (c.kind == WEFT_HTTP_CHUNK_NONE) return;
+            if (c.kind == WEFT_HTTP_CHUNK_END)
+                message_done(d);
+            else if (c.kind == WEFT_HTTP_CHUNK_NONE)
+                return;
             break;
         }
         case D_UNTIL_CLOSE:
@@ -638,7 +677,9 @@ static void drive(driver *d)
                 d->phase = D_STOPPED;
             }
             return;
-        default: d->blen = 0; return;
+        default:
+            d->blen = 0;
+            return;
         }
     }
 }
@@ -726,9 +767,12 @@ static void run_case(const char *file, int line, const char *title, const str *i
     } else {
         diff_used[df - diffs] = 1;
         const char *last = got[0].n ? got[0].v[got[0].n - 1].s : "";
-        if (!strcmp(df->ours, "error")) ok = !strcmp(last, "error");
-        else if (!strcmp(df->ours, "ok")) ok = strcmp(last, "error") && strcmp(last, "upgrade");
-        else ok = list_eq(&want, &got[0], 1) && !list_eq(&want, &got[0], 0);
+        if (!strcmp(df->ours, "error"))
+            ok = !strcmp(last, "error");
+        else if (!strcmp(df->ours, "ok"))
+            ok = strcmp(last, "error") && strcmp(last, "upgrade");
+        else
+            ok = list_eq(&want, &got[0], 1) && !list_eq(&want, &got[0], 0);
         if (ok) t->diff_ok++;
     }
     t->run++;
@@ -792,9 +836,10 @@ static void run_file(const char *rel, int resp, struct tally *t)
         assert_true(g1 < nl);
         str in = decode_block(lines + b0, b1 - b0);
         /* classify as CASES.tsv does and cross-check */
-        const char *cls = hooks ? "api" : !strcmp(type, resp ? "response" : "request") ? "strict"
-                          : strstr(type, "lenient")                                   ? "lenient"
-                                                                                      : "api";
+        const char *cls = hooks                                          ? "api"
+                          : !strcmp(type, resp ? "response" : "request") ? "strict"
+                          : strstr(type, "lenient")                      ? "lenient"
+                                                                         : "api";
         struct row *r = NULL;
         for (size_t k = 0; k < nrows; k++)
             if (!strcmp(rows[k].file, rel) && rows[k].line == at) r = &rows[k];
@@ -858,12 +903,15 @@ static void test_llhttp_vectors(void **state)
     run_dir("request", 0, &t);
     run_dir("response", 1, &t);
     for (size_t k = 0; k < nrows; k++) {
-        if (!rows[k].used) print_message("CASES.tsv row %s:%d has no case\n", rows[k].file, rows[k].line);
+        if (!rows[k].used)
+            print_message("CASES.tsv row %s:%d has no case\n", rows[k].file, rows[k].line);
         assert_true(rows[k].used);
     }
     size_t ndiff = sizeof(diffs) / sizeof(diffs[0]);
     for (size_t k = 0; k < ndiff; k++) {
-        if (!diff_used[k]) print_message("expected difference %s:%d matches no strict case\n", diffs[k].file, diffs[k].line);
+        if (!diff_used[k])
+            print_message("expected difference %s:%d matches no strict case\n", diffs[k].file,
+                          diffs[k].line);
         assert_true(diff_used[k]);
     }
     print_message("llhttp vectors: %d strict cases (%d request, %d response), each fed whole and "

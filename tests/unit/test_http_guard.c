@@ -15,17 +15,18 @@
 
 #define DATA_PAGES 4
 
-static char *area;    /* [guard][DATA_PAGES pages][guard] */
+static char *area; /* [guard][DATA_PAGES pages][guard] */
 static size_t page;
 
 static int setup(void **state)
 {
     (void)state;
     page = (size_t)sysconf(_SC_PAGESIZE);
-    area = mmap(NULL, page * (DATA_PAGES + 2), PROT_READ | PROT_WRITE,
-                MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    area = mmap(NULL, page * (DATA_PAGES + 2), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                -1, 0);
     if (area == MAP_FAILED) return -1;
-    if (mprotect(area, page, PROT_NONE) || mprotect(area + page * (DATA_PAGES + 1), page, PROT_NONE))
+    if (mprotect(area, page, PROT_NONE) ||
+        mprotect(area + page * (DATA_PAGES + 1), page, PROT_NONE))
         return -1;
     return 0;
 }
@@ -51,12 +52,12 @@ static char *place(const char *s, size_t n, int at_start)
 static const char *const heads[] = {
     "GET / HTTP/1.1\r\n\r\n",
     ("\r\n\r\nPOST /submit/form?x=1&y=2 HTTP/1.1\r\nHost: example.com\r\n"
-    "User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)\r\n"
-    "Content-Length: 12\r\nConnection: keep-alive, Upgrade\r\nUpgrade: websocket\r\n"
-    "Transfer-Encoding: gzip, chunked\r\nExpect: 100-continue\r\nX-Long: "
-    "0123456789012345678901234567890123456789012345678901234567890123456789\r\n\r\n"),
+     "User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)\r\n"
+     "Content-Length: 12\r\nConnection: keep-alive, Upgrade\r\nUpgrade: websocket\r\n"
+     "Transfer-Encoding: gzip, chunked\r\nExpect: 100-continue\r\nX-Long: "
+     "0123456789012345678901234567890123456789012345678901234567890123456789\r\n\r\n"),
     ("GET /0123456789abcdef0123456789abcdef0123456789abcdef0123456789 HTTP/1.0\r\n"
-    "A: \xc3\xa9\t\xff\r\n\r\n"),
+     "A: \xc3\xa9\t\xff\r\n\r\n"),
     "GET / HTTP/1.1\r\nA: 0123456789012345678901234567890123456789\x01\r\n\r\n",
     "GET / HTTP/1.1\r\nTransfer-Encoding: a;b=\"c\\\"d\", chunked\r\n\r\n",
 };
@@ -64,14 +65,14 @@ static const char *const heads[] = {
 static const char *const responses[] = {
     "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n",
     ("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-    "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n"),
+     "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n"),
     "HTTP/1.0 500 a reason phrase that is longer than thirty-two bytes\r\n\r\n",
 };
 
 static const char *const bodies[] = {
     "5\r\nhello\r\n0\r\n\r\n",
     ("1a;name=\"quoted \\\" value\";x\r\n0123456789abcdefghijklmnop\r\n0\r\n"
-    "Trailer-One: value\r\nT2:\r\n\r\n"),
+     "Trailer-One: value\r\nT2:\r\n\r\n"),
 };
 
 static const char *const targets[] = {

@@ -18,14 +18,14 @@ static void describe_req(int rc, const weft_http_request *r, char *out, size_t c
 {
     int n = snprintf(out, cap, "rc=%d", rc);
     if (rc <= 0) return;
-    n += snprintf(out + n, cap - (size_t)n, " %.*s %.*s v=%d id=%d body=%d cl=%llu f=%x host=%d up=%d",
-                  (int)r->method.len, r->method.ptr, (int)r->target.len, r->target.ptr, r->version,
-                  r->method_id, r->body, (unsigned long long)r->content_length, r->flags, r->host,
-                  r->upgrade);
+    n += snprintf(out + n, cap - (size_t)n,
+                  " %.*s %.*s v=%d id=%d body=%d cl=%llu f=%x host=%d up=%d", (int)r->method.len,
+                  r->method.ptr, (int)r->target.len, r->target.ptr, r->version, r->method_id,
+                  r->body, (unsigned long long)r->content_length, r->flags, r->host, r->upgrade);
     for (size_t i = 0; i < r->num_headers && (size_t)n < cap; i++)
-        n += snprintf(out + n, cap - (size_t)n, " [%.*s|%.*s]", (int)r->headers[i].name.len,
-                      r->headers[i].name.ptr, (int)r->headers[i].value.len,
-                      r->headers[i].value.ptr);
+        n +=
+            snprintf(out + n, cap - (size_t)n, " [%.*s|%.*s]", (int)r->headers[i].name.len,
+                     r->headers[i].name.ptr, (int)r->headers[i].value.len, r->headers[i].value.ptr);
 }
 
 static void describe_resp(int rc, const weft_http_response *r, char *out, size_t cap)
@@ -36,9 +36,9 @@ static void describe_resp(int rc, const weft_http_response *r, char *out, size_t
                   (int)r->reason.len, r->reason.ptr ? r->reason.ptr : "", r->version, r->body,
                   (unsigned long long)r->content_length, r->flags, r->upgrade);
     for (size_t i = 0; i < r->num_headers && (size_t)n < cap; i++)
-        n += snprintf(out + n, cap - (size_t)n, " [%.*s|%.*s]", (int)r->headers[i].name.len,
-                      r->headers[i].name.ptr, (int)r->headers[i].value.len,
-                      r->headers[i].value.ptr);
+        n +=
+            snprintf(out + n, cap - (size_t)n, " [%.*s|%.*s]", (int)r->headers[i].name.len,
+                     r->headers[i].name.ptr, (int)r->headers[i].value.len, r->headers[i].value.ptr);
 }
 
 static weft_http_header hs[NH];
@@ -156,13 +156,13 @@ static void test_request_methods(void **state)
     static const struct {
         const char *m;
         int id;
-    } t[] = {{"GET", WEFT_HTTP_GET},       {"HEAD", WEFT_HTTP_HEAD},
-             {"POST", WEFT_HTTP_POST},     {"PUT", WEFT_HTTP_PUT},
-             {"DELETE", WEFT_HTTP_DELETE}, {"CONNECT", WEFT_HTTP_CONNECT},
+    } t[] = {{"GET", WEFT_HTTP_GET},         {"HEAD", WEFT_HTTP_HEAD},
+             {"POST", WEFT_HTTP_POST},       {"PUT", WEFT_HTTP_PUT},
+             {"DELETE", WEFT_HTTP_DELETE},   {"CONNECT", WEFT_HTTP_CONNECT},
              {"OPTIONS", WEFT_HTTP_OPTIONS}, {"TRACE", WEFT_HTTP_TRACE},
-             {"PATCH", WEFT_HTTP_PATCH},   {"MKCOL", WEFT_HTTP_OTHER},
-             {"get", WEFT_HTTP_OTHER},     {"M-SEARCH", WEFT_HTTP_OTHER},
-             {"PUTX", WEFT_HTTP_OTHER},    {"!#$%&'*+-.^_`|~09", WEFT_HTTP_OTHER}};
+             {"PATCH", WEFT_HTTP_PATCH},     {"MKCOL", WEFT_HTTP_OTHER},
+             {"get", WEFT_HTTP_OTHER},       {"M-SEARCH", WEFT_HTTP_OTHER},
+             {"PUTX", WEFT_HTTP_OTHER},      {"!#$%&'*+-.^_`|~09", WEFT_HTTP_OTHER}};
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
         char buf[128];
         weft_http_request r;
@@ -178,7 +178,10 @@ struct bad {
     size_t len; /* 0: strlen(in) */
     int rc;
 };
-#define B(s, rc) {s, sizeof(s) - 1, rc}
+#define B(s, rc)                                                                                   \
+    {                                                                                              \
+        s, sizeof(s) - 1, rc                                                                       \
+    }
 
 /* Inputs that must fail with exactly this code, however they are fed. */
 static const struct bad bad_requests[] = {
@@ -225,13 +228,19 @@ static const struct bad bad_requests[] = {
     B("GET / HTTP/1.1\r\nContent-Length: 1 2\r\n\r\n", WEFT_HTTP_ECONTENT_LENGTH),
     B("GET / HTTP/1.1\r\nContent-Length: 1,1\r\n\r\n", WEFT_HTTP_ECONTENT_LENGTH),
     B("GET / HTTP/1.1\r\nContent-Length: 9223372036854775808\r\n\r\n", WEFT_HTTP_ECONTENT_LENGTH),
-    B("GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n", WEFT_HTTP_EDUP_CONTENT_LENGTH),
-    B("GET / HTTP/1.1\r\nContent-Length: 1\r\ncontent-length: 2\r\n\r\n", WEFT_HTTP_EDUP_CONTENT_LENGTH),
-    B("GET / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n", WEFT_HTTP_ETE_WITH_CL),
-    B("GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 1\r\n\r\n", WEFT_HTTP_ETE_WITH_CL),
+    B("GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n",
+      WEFT_HTTP_EDUP_CONTENT_LENGTH),
+    B("GET / HTTP/1.1\r\nContent-Length: 1\r\ncontent-length: 2\r\n\r\n",
+      WEFT_HTTP_EDUP_CONTENT_LENGTH),
+    B("GET / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+      WEFT_HTTP_ETE_WITH_CL),
+    B("GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 1\r\n\r\n",
+      WEFT_HTTP_ETE_WITH_CL),
     B("GET / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", WEFT_HTTP_ETRANSFER_ENCODING),
-    B("GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n", WEFT_HTTP_ETRANSFER_ENCODING),
-    B("GET / HTTP/1.1\r\nTransfer-Encoding: chunked, chunked\r\n\r\n", WEFT_HTTP_ETRANSFER_ENCODING),
+    B("GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n",
+      WEFT_HTTP_ETRANSFER_ENCODING),
+    B("GET / HTTP/1.1\r\nTransfer-Encoding: chunked, chunked\r\n\r\n",
+      WEFT_HTTP_ETRANSFER_ENCODING),
     B("GET / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", WEFT_HTTP_ETRANSFER_ENCODING),
     B("GET / HTTP/1.1\r\nTransfer-Encoding:\r\n\r\n", WEFT_HTTP_ETRANSFER_ENCODING),
     B("GET / HTTP/1.1\r\nTransfer-Encoding: chunked;a=b\r\n\r\n", WEFT_HTTP_ETRANSFER_ENCODING),
@@ -316,8 +325,8 @@ static void test_request_framing(void **state)
     /* chunked, alone, last, split over lines, with codings before it */
     assert_true(req("POST / HTTP/1.1\r\nTransfer-Encoding: CHUNKED\r\n\r\n", &r) > 0);
     assert_int_equal(r.body, WEFT_HTTP_BODY_CHUNKED);
-    assert_int_equal(r.flags, WEFT_HTTP_F_KEEP_ALIVE | WEFT_HTTP_F_TRANSFER_ENCODING |
-                                  WEFT_HTTP_F_CHUNKED);
+    assert_int_equal(r.flags,
+                     WEFT_HTTP_F_KEEP_ALIVE | WEFT_HTTP_F_TRANSFER_ENCODING | WEFT_HTTP_F_CHUNKED);
     assert_true(req("POST / HTTP/1.1\r\nTransfer-Encoding: gzip;q=\"1,2\" , ,x-gzip\r\n"
                     "Transfer-Encoding: deflate,chunked\r\n\r\n",
                     &r) > 0);
@@ -405,8 +414,8 @@ static void test_request_limits(void **state)
     }
     /* the head: exactly max_head passes, one more byte is 431 */
     for (int extra = 0; extra < 2; extra++) {
-        int n = snprintf(buf, sizeof(buf), "GET / HTTP/1.1\r\nA: %0*d\r\n\r\n",
-                         256 - 23 + extra, 0);
+        int n =
+            snprintf(buf, sizeof(buf), "GET / HTTP/1.1\r\nA: %0*d\r\n\r\n", 256 - 23 + extra, 0);
         assert_true(n == 256 + extra);
         char out[4096];
         int rc = req_split(buf, (size_t)n, (size_t)n, 0, &lim, out, sizeof(out));
@@ -476,19 +485,28 @@ static void test_request_pipelining(void **state)
 static void test_request_smuggling(void **state)
 {
     (void)state;
-#define S(s, status) {s, sizeof(s) - 1, status}
+#define S(s, status)                                                                               \
+    {                                                                                              \
+        s, sizeof(s) - 1, status                                                                   \
+    }
     static const struct {
         const char *in;
         size_t len;
         int status;
     } shapes[] = {
-        S("POST / HTTP/1.1\r\nContent-Length: 13\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nSMUGGLED", 400),
-        S("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n8\r\nSMUGGLED\r\n0\r\n\r\n", 400),
+        S("POST / HTTP/1.1\r\nContent-Length: 13\r\nTransfer-Encoding: "
+          "chunked\r\n\r\n0\r\n\r\nSMUGGLED",
+          400),
+        S("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: "
+          "3\r\n\r\n8\r\nSMUGGLED\r\n0\r\n\r\n",
+          400),
         S("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: x\r\n\r\n", 400),
         S("POST / HTTP/1.1\r\nTransfer-Encoding : chunked\r\n\r\n", 400),
         S("POST / HTTP/1.1\r\nTransfer-Encoding: xchunked\r\n\r\n", 501),
         S("POST / HTTP/1.1\r\nTransfer-Encoding: chunked, identity\r\n\r\n", 400),
-        S("POST / HTTP/1.1\r\nTransfer-Encoding:\x0b" "chunked\r\n\r\n", 400),
+        S("POST / HTTP/1.1\r\nTransfer-Encoding:\x0b"
+          "chunked\r\n\r\n",
+          400),
         S("POST / HTTP/1.1\r\nX: X\nTransfer-Encoding: chunked\r\n\r\n", 400),
         S("POST / HTTP/1.1\r\nX: X\rTransfer-Encoding: chunked\r\n\r\n", 400),
         S("POST / HTTP/1.1\r\n Transfer-Encoding: chunked\r\n\r\n", 400),
@@ -496,7 +514,9 @@ static void test_request_smuggling(void **state)
         S("POST / HTTP/1.1\r\nTransfer-Encoding\r\n : chunked\r\n\r\n", 400),
         S("POST / HTTP/1.1\r\nContent-Length: 0\r\nContent-Length: 44\r\n\r\n", 400),
         S("POST / HTTP/1.1\r\nContent-Length: 0, 44\r\n\r\n", 400),
-        S("POST / HTTP/1.1\r\nContent-Length: 4\x00" "4\r\n\r\n", 400),
+        S("POST / HTTP/1.1\r\nContent-Length: 4\x00"
+          "4\r\n\r\n",
+          400),
         S("POST / HTTP/1.1\r\nContent_Length: 0\r\nContent-Length : 44\r\n\r\n", 400),
         S("GET / HTTP/1.1\r\nHost: a\nHost: b\r\n\r\n", 400),
         S("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
@@ -558,13 +578,13 @@ static void test_response(void **state)
         {"HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\n\r\n", 0, 304,
          WEFT_HTTP_BODY_NONE, 1},
         {"HTTP/1.1 100 Continue\r\n\r\n", 0, 100, WEFT_HTTP_BODY_NONE, 1},
-        {"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n", WEFT_HTTP_HEAD, 200,
-         WEFT_HTTP_BODY_NONE, 1},
+        {"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n", WEFT_HTTP_HEAD, 200, WEFT_HTTP_BODY_NONE,
+         1},
         {"HTTP/1.1 200 OK\r\n\r\n", 0, 200, WEFT_HTTP_BODY_UNTIL_CLOSE, 0},
         {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", 0, 200,
          WEFT_HTTP_BODY_UNTIL_CLOSE, 0},
-        {"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n", 0,
-         200, WEFT_HTTP_BODY_CHUNKED, 1},
+        {"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n", 0, 200,
+         WEFT_HTTP_BODY_CHUNKED, 1},
         {"HTTP/1.1 200 OK\r\nTransfer-Encoding: pigeons\r\n\r\n", 0, 200,
          WEFT_HTTP_BODY_UNTIL_CLOSE, 0},
         {"HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\n", 0, 200, WEFT_HTTP_BODY_LENGTH, 0},
@@ -572,7 +592,8 @@ static void test_response(void **state)
          WEFT_HTTP_BODY_LENGTH, 1},
         {"HTTP/1.1 999 \r\n\r\n", WEFT_HTTP_HEAD, 999, WEFT_HTTP_BODY_NONE, 1},
         {"HTTP/1.1 301\r\nContent-Length: 0\r\n\r\n", 0, 301, WEFT_HTTP_BODY_LENGTH, 1},
-        {"\r\nHTTP/1.1 500 Oriëntatie \t probleem\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+        {"\r\nHTTP/1.1 500 Oriëntatie \t probleem\r\nConnection: close\r\nContent-Length: "
+         "0\r\n\r\n",
          0, 500, WEFT_HTTP_BODY_LENGTH, 0},
     };
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
@@ -610,9 +631,12 @@ static void test_response(void **state)
         B("HTTP/1.1 200 OK\n\r\n", WEFT_HTTP_EBARE_LF),
         B("HTTP/1.1 200 OK\r\rX", WEFT_HTTP_EBARE_CR),
         B("HTTP/1.1 200 OK\r\nA: 1\r\n B\r\n\r\n", WEFT_HTTP_EOBS_FOLD),
-        B("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n", WEFT_HTTP_ETE_WITH_CL),
-        B("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n", WEFT_HTTP_EDUP_CONTENT_LENGTH),
-        B("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, chunked\r\n\r\n", WEFT_HTTP_ETRANSFER_ENCODING),
+        B("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+          WEFT_HTTP_ETE_WITH_CL),
+        B("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n",
+          WEFT_HTTP_EDUP_CONTENT_LENGTH),
+        B("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, chunked\r\n\r\n",
+          WEFT_HTTP_ETRANSFER_ENCODING),
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         assert_int_equal(bad[i].len, strlen(bad[i].in));
@@ -682,8 +706,8 @@ static void test_builds_agree(void **state)
     static const char *const heads[] = {
         "GET /a HTTP/1.1\r\nHost: h\r\n\r\n",
         ("GET /0123456789abcdef0123456789abcdef0123456789 HTTP/1.1\r\n"
-        "User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)\r\n"
-        "X: \xc3\xa9\xff\x80 \t obs-text\r\n\r\n"),
+         "User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)\r\n"
+         "X: \xc3\xa9\xff\x80 \t obs-text\r\n\r\n"),
         "GET / HTTP/1.1\r\nX: 0123456789abcdef0123456789abcdef0123\x01xyz\r\n\r\n",
         "GET / HTTP/1.1\r\nX: 0123456789abcdef0123456789abcdef0123\x7fxyz\r\n\r\n",
         "GET /0123456789abcdef0123456789abcdef\x80 HTTP/1.1\r\n\r\n",
@@ -731,12 +755,12 @@ static void test_builds_agree(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_request_basic),      cmocka_unit_test(test_request_methods),
-        cmocka_unit_test(test_request_errors),     cmocka_unit_test(test_request_incomplete),
-        cmocka_unit_test(test_request_framing),    cmocka_unit_test(test_request_connection),
-        cmocka_unit_test(test_request_limits),     cmocka_unit_test(test_request_pipelining),
-        cmocka_unit_test(test_request_smuggling),  cmocka_unit_test(test_response),
-        cmocka_unit_test(test_error_names),        cmocka_unit_test(test_builds_agree),
+        cmocka_unit_test(test_request_basic),     cmocka_unit_test(test_request_methods),
+        cmocka_unit_test(test_request_errors),    cmocka_unit_test(test_request_incomplete),
+        cmocka_unit_test(test_request_framing),   cmocka_unit_test(test_request_connection),
+        cmocka_unit_test(test_request_limits),    cmocka_unit_test(test_request_pipelining),
+        cmocka_unit_test(test_request_smuggling), cmocka_unit_test(test_response),
+        cmocka_unit_test(test_error_names),       cmocka_unit_test(test_builds_agree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

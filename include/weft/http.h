@@ -80,11 +80,11 @@ enum { WEFT_HTTP_ERRNO_MAP(X) };
  * the connection. 0 for rc >= 0, 500 for a code not from this parser.
  * Thread-safe. */
 WEFT_API int weft_http_error_status(int rc);
-/* A static message for rc: one of the messages above, else
- * weft_strerror(rc). Never NULL. Thread-safe. */
+/* A static message for rc: one of the messages above, else the one
+ * weft_strerror(rc) gives. Never NULL. Thread-safe. */
 WEFT_API const char *weft_http_strerror(int rc);
-/* The code's name without the minus ("ETE_WITH_CL", "EAGAIN"...), else
- * weft_errname(rc). Never NULL. Thread-safe. */
+/* The code's name without the minus ("ETE_WITH_CL", and for other codes
+ * what weft_errname(rc) gives: "EAGAIN"...). Never NULL. Thread-safe. */
 WEFT_API const char *weft_http_errname(int rc);
 
 /* ---------------------------------------------------------------- slices */
@@ -107,11 +107,15 @@ typedef struct weft_http_header {
 /* Size limits, each reported with its own code so the server can answer
  * 414 or 431. A field left 0 takes the default shown. */
 typedef struct weft_http_limits {
-    uint32_t max_line; /* request line (or status line) without CRLF: 8192 -> ELINE_TOO_LONG */
-    uint32_t max_head; /* whole head, leading empty lines and final CRLF included: 65536
-                          -> EHEAD_TOO_LARGE */
-    uint32_t max_chunk_line; /* chunk size line with its extensions: 4096 -> ECHUNK_LINE_TOO_LONG */
-    uint32_t max_trailer;    /* trailer section: 16384 -> ETRAILER_TOO_LARGE */
+    /* request line (or status line) without its CRLF: 8192 -> ELINE_TOO_LONG */
+    uint32_t max_line;
+    /* the whole head, leading empty lines and final CRLF included: 65536 ->
+     * EHEAD_TOO_LARGE (the header count limit is the header array's size) */
+    uint32_t max_head;
+    /* a chunk size line with its extensions: 4096 -> ECHUNK_LINE_TOO_LONG */
+    uint32_t max_chunk_line;
+    /* the trailer section: 16384 -> ETRAILER_TOO_LARGE */
+    uint32_t max_trailer;
 } weft_http_limits;
 #define WEFT_HTTP_DEFAULT_MAX_LINE 8192
 #define WEFT_HTTP_DEFAULT_MAX_HEAD 65536
@@ -146,25 +150,26 @@ enum {
 };
 
 /* Head flags (the .flags field). */
-#define WEFT_HTTP_F_KEEP_ALIVE                                                                     \
-    0x0001u                                 /* the connection may carry another message after      \
-                                               this one (version, Connection, framing) */
+/* The connection may carry another message after this one: HTTP/1.1 unless
+ * Connection: close, HTTP/1.0 only with Connection: keep-alive, never after
+ * an HTTP/1.0 message with Transfer-Encoding or a response read until close. */
+#define WEFT_HTTP_F_KEEP_ALIVE 0x0001u
 #define WEFT_HTTP_F_CONN_CLOSE 0x0002u      /* Connection: close seen */
 #define WEFT_HTTP_F_CONN_KEEP_ALIVE 0x0004u /* Connection: keep-alive seen */
 #define WEFT_HTTP_F_CONN_UPGRADE 0x0008u    /* Connection: upgrade seen */
-#define WEFT_HTTP_F_UPGRADE                                                                        \
-    0x0010u                                   /* the protocol switches after this message:         \
-                                                 request: HTTP/1.1 with Upgrade and Connection:    \
-                                                 upgrade (the server may accept or ignore it);     \
-                                                 response: 101, or 2xx to CONNECT */
+/* The protocol switches after this message. Request: HTTP/1.1 with an
+ * Upgrade header and Connection: upgrade (the server may accept or ignore
+ * it). Response: 101, or a 2xx to CONNECT. */
+#define WEFT_HTTP_F_UPGRADE 0x0010u
 #define WEFT_HTTP_F_CONTENT_LENGTH 0x0020u    /* a Content-Length header was present */
 #define WEFT_HTTP_F_TRANSFER_ENCODING 0x0040u /* a Transfer-Encoding header was present */
 #define WEFT_HTTP_F_CHUNKED 0x0080u           /* ... and its final coding is chunked */
-#define WEFT_HTTP_F_TE_CODED                                                                       \
-    0x0100u                                 /* ... and it names codings besides chunked            \
-                                               (gzip, deflate...) that the body still carries */
+/* ... and it names codings besides chunked (gzip, deflate...) that the
+ * body still carries once dechunked (the server decodes them or answers
+ * 501). */
+#define WEFT_HTTP_F_TE_CODED 0x0100u
 #define WEFT_HTTP_F_EXPECT_CONTINUE 0x0200u /* HTTP/1.1 request with Expect: 100-continue */
-#define WEFT_HTTP_F_EXPECT_OTHER 0x0400u    /* an Expect value other than 100-continue (417) */
+#define WEFT_HTTP_F_EXPECT_OTHER 0x0400u    /* another Expect value (the server answers 417) */
 
 /* The parts common to request and response heads, all written by the
  * parser except headers/max_headers, which the caller sets. */
@@ -211,8 +216,7 @@ typedef struct weft_http_response {
             WEFT_HTTP_HEAD_FIELDS
         };
     };
-    int request_method;     /* in: WEFT_HTTP_* of the request (0 = a method with no special
-                               rule) */
+    int request_method;     /* in: WEFT_HTTP_* of the request (0: no special rule) */
     int status;             /* out: 100..999 */
     weft_http_slice reason; /* out: the reason phrase (may be empty) */
 } weft_http_response;
@@ -277,9 +281,10 @@ WEFT_API WEFT_NODISCARD int weft_http_parse_request(weft_http_parser *p, const c
 WEFT_API WEFT_NODISCARD int weft_http_parse_response(weft_http_parser *p, const char *buf,
                                                      size_t len, weft_http_response *resp);
 
-/* Looks up the first header named name (case-insensitive) among the n
- * headers; returns its index, or -1. A linear scan: for the framing headers
- * use the fields the parser already filled. */
+/* Looks up the first header named name (a C string, compared ignoring
+ * ASCII case) among the n headers; returns its index, or -1. A linear
+ * scan: for the framing headers use the fields the parser already filled.
+ * Thread-safe. */
 WEFT_API int weft_http_header_find(const weft_http_header *headers, size_t n, const char *name);
 
 /* ---------------------------------------------------------------- chunked */
@@ -384,14 +389,15 @@ WEFT_API WEFT_NODISCARD int weft_http_target_split(const char *target, size_t le
 /* Decodes src[0..len) into dst (which may be src itself: in place).
  * dst_cap must be at least len (the result is never longer). Returns the
  * decoded length, WEFT_HTTP_EPERCENT for a malformed escape or one a flag
- * rejects, or -EINVAL if dst_cap < len. Does not NUL-terminate. */
+ * rejects, or -EINVAL if dst_cap < len or len > INT_MAX. Does not
+ * NUL-terminate; on an error dst holds a partial result. Thread-safe. */
 WEFT_API WEFT_NODISCARD int weft_http_pct_decode(char *dst, size_t dst_cap, const char *src,
                                                  size_t len, unsigned flags);
 
 /* Iterates over the key=value pairs of a query string ("a=1&b=&c"): each
  * call stores the next pair's raw (still encoded) key and value and returns
  * 1, or returns 0 at the end. *pos starts at 0. A pair without '=' has an
- * empty value; empty pairs ("a=1&&b") are skipped. */
+ * empty value; empty pairs ("a=1&&b") are skipped. Thread-safe. */
 WEFT_API int weft_http_query_next(const char *query, size_t len, size_t *pos, weft_http_slice *key,
                                   weft_http_slice *value);
 

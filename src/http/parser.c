@@ -278,8 +278,8 @@ static void on_connection(weft_http_head *hd, weft_http_slice v)
     }
 }
 
-/* Interprets a field that may affect framing or connection handling (its
- * name has one of the FRAMING_LENGTHS). h is the last of hd->headers. */
+/* Interprets a field that may affect framing or connection handling (one
+ * that maybe_framing let through). h is the last of hd->headers. */
 static int on_field(weft_http_parser *ps, weft_http_head *hd, const weft_http_header *h, int resp)
 {
     const char *n = h->name.ptr;
@@ -316,10 +316,17 @@ static int on_field(weft_http_parser *ps, weft_http_head *hd, const weft_http_he
     return 0;
 }
 
+/* Whether the connection may carry another message: HTTP/1.1 unless
+ * "close", HTTP/1.0 only with "keep-alive"; never after an HTTP/1.0 message
+ * with Transfer-Encoding, whose framing RFC 9112 6.1 calls faulty (it is
+ * read as chunked, then the connection closes). */
 static int keep_alive(const weft_http_head *hd)
 {
     if (hd->flags & WEFT_HTTP_F_CONN_CLOSE) return 0;
-    return hd->version >= 11 || (hd->flags & WEFT_HTTP_F_CONN_KEEP_ALIVE);
+    if (hd->version < 11)
+        return (hd->flags & WEFT_HTTP_F_CONN_KEEP_ALIVE) &&
+               !(hd->flags & WEFT_HTTP_F_TRANSFER_ENCODING);
+    return 1;
 }
 
 /* RFC 9112 6.3 for requests: chunked if Transfer-Encoding (which must end

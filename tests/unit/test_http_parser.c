@@ -373,6 +373,9 @@ static void test_request_connection(void **state)
         {"PUT / HTTP/1.1\r\nExpect: 200-ok\r\n\r\n",
          WEFT_HTTP_F_KEEP_ALIVE | WEFT_HTTP_F_EXPECT_OTHER},
         {"PUT / HTTP/1.0\r\nExpect: 100-continue\r\n\r\n", 0},
+        /* HTTP/1.0 with Transfer-Encoding: read as chunked, then close */
+        {"PUT / HTTP/1.0\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n",
+         WEFT_HTTP_F_CONN_KEEP_ALIVE | WEFT_HTTP_F_TRANSFER_ENCODING | WEFT_HTTP_F_CHUNKED},
     };
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
         assert_int_equal(req(t[i].in, &r), (int)strlen(t[i].in));

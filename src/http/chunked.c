@@ -244,7 +244,8 @@ int weft_http_chunked_parse(weft_http_chunked *d, const char *buf, size_t len, w
 {
     size_t off = 0;
     int rc;
-    ev->kind = WEFT_HTTP_CHUNK_NONE;
+    ev->kind = d->_state == CS_END ? WEFT_HTTP_CHUNK_END : WEFT_HTTP_CHUNK_NONE;
+    if (len == 0) return 0; /* (buf may then be NULL) */
     if (len > INT_MAX) len = INT_MAX;
     for (;;) {
         const char *p = buf + off;

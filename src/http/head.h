@@ -279,6 +279,7 @@ save:
 HEAD_ATTR static int HEAD_FN(parse_request)(weft_http_parser *ps, const char *buf, size_t len,
                                             weft_http_request *rq)
 {
+    if (WEFT_HTTP_UNLIKELY(len == 0)) return 0; /* (buf may then be NULL) */
     int rc = HEAD_FN(parse_head)(ps, buf, len, &rq->head, rq, NULL, 0);
     if (rc != 0) ps->_state = ST_IDLE;
     return rc;
@@ -287,6 +288,7 @@ HEAD_ATTR static int HEAD_FN(parse_request)(weft_http_parser *ps, const char *bu
 HEAD_ATTR static int HEAD_FN(parse_response)(weft_http_parser *ps, const char *buf, size_t len,
                                              weft_http_response *rs)
 {
+    if (WEFT_HTTP_UNLIKELY(len == 0)) return 0;
     int rc = HEAD_FN(parse_head)(ps, buf, len, &rs->head, NULL, rs, 1);
     if (rc != 0) ps->_state = ST_IDLE;
     return rc;

@@ -169,12 +169,35 @@ static void test_guard_targets(void **state)
     }
 }
 
+/* Empty input may come as NULL. */
+static void test_null_empty(void **state)
+{
+    (void)state;
+    weft_http_header hs[4];
+    weft_http_request r = WEFT_HTTP_REQUEST_INIT(hs);
+    weft_http_response rs = WEFT_HTTP_RESPONSE_INIT(hs, 0);
+    weft_http_parser p = WEFT_HTTP_PARSER_INIT;
+    assert_int_equal(weft_http_parse_request(&p, NULL, 0, &r), 0);
+    assert_int_equal(weft_http_parse_response(&p, NULL, 0, &rs), 0);
+    weft_http_chunked d = WEFT_HTTP_CHUNKED_INIT;
+    weft_http_chunk ev;
+    assert_int_equal(weft_http_chunked_parse(&d, NULL, 0, &ev), 0);
+    assert_int_equal(ev.kind, WEFT_HTTP_CHUNK_NONE);
+    weft_http_target t;
+    assert_int_equal(weft_http_target_split(NULL, 0, &t), WEFT_HTTP_ETARGET_FORM);
+    assert_int_equal(weft_http_pct_decode(NULL, 0, NULL, 0, 0), 0);
+    size_t pos = 0;
+    weft_http_slice k, v;
+    assert_int_equal(weft_http_query_next(NULL, 0, &pos, &k, &v), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_guard_heads),
         cmocka_unit_test(test_guard_chunked),
         cmocka_unit_test(test_guard_targets),
+        cmocka_unit_test(test_null_empty),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

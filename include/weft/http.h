@@ -240,12 +240,13 @@ typedef struct weft_http_parser {
     uintptr_t _base; /* address of the buffer the progress refers to */
     uint32_t _pos;   /* offset to resume at */
     uint32_t _mark;  /* offset of the start of the current line */
+    uint32_t _count; /* headers parsed so far (a req reset between calls restarts) */
     uint16_t _state; /* where to resume (0: between messages) */
     uint16_t _te;    /* Transfer-Encoding progress */
 } weft_http_parser;
 #define WEFT_HTTP_PARSER_INIT                                                                      \
     {                                                                                              \
-        {0, 0, 0, 0}, 0, 0, 0, 0, 0                                                                \
+        {0, 0, 0, 0}, 0, 0, 0, 0, 0, 0                                                             \
     }
 
 /* Sets up p with the given limits (NULL: the defaults; 0 fields: their

@@ -33,9 +33,9 @@ HEAD_ATTR WEFT_HTTP_INLINE int HEAD_FN(parse_head)(weft_http_parser *const ps,
     int rc;
 
     /* Resume only where the last call stopped on these same bytes, for the
-     * same kind of head; anything else starts over. */
+     * same kind of head and the same output; anything else starts over. */
     if (WEFT_HTTP_LIKELY(ps->_state == ST_IDLE) || ps->_base != (uintptr_t)buf || len < ps->_pos ||
-        (ps->_state & ST_RESPONSE) != (resp ? ST_RESPONSE : 0) ||
+        (ps->_state & ST_RESPONSE) != (resp ? ST_RESPONSE : 0) || hd->num_headers != ps->_count ||
         hd->num_headers > hd->max_headers) {
         begin_head(ps, hd, rq, rs);
         p = line = buf;
@@ -272,6 +272,7 @@ save:
     ps->_state = (uint16_t)(state | (resp ? ST_RESPONSE : 0));
     ps->_pos = (uint32_t)(p - buf);
     ps->_mark = (uint32_t)(line - buf);
+    ps->_count = (uint32_t)nh;
     ps->_base = (uintptr_t)buf;
     return 0;
 }

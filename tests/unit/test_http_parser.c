@@ -306,6 +306,14 @@ static void test_request_incomplete(void **state)
     assert_int_equal(weft_http_parse_request(&p, g, 10, &r), 0);
     assert_int_equal(weft_http_parse_request(&p, g, strlen(g), &r), (int)strlen(g));
     assert_int_equal(r.num_headers, 1);
+    /* a req re-initialised between calls: the parser starts over, and the
+       headers parsed before are not lost */
+    const char *two = "GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\n\r\n";
+    assert_int_equal(weft_http_parse_request(&p, two, 25, &r), 0);
+    r = (weft_http_request)WEFT_HTTP_REQUEST_INIT(hs);
+    assert_int_equal(weft_http_parse_request(&p, two, strlen(two), &r), (int)strlen(two));
+    assert_int_equal(r.num_headers, 2);
+    assert_memory_equal(r.headers[0].name.ptr, "A", 1);
 }
 
 static void test_request_framing(void **state)

@@ -1,8 +1,9 @@
 /* HTTP/1.1: the message parser (the server and client are built on it).
  *
- * The parser is pure: it does no I/O, never allocates and keeps no global
- * state, so it can run anywhere (any thread, no loop needed) and each
- * function here can be linked and fuzzed alone. Everything it hands back is
+ * The parser is pure: it does no I/O, never allocates and keeps its state
+ * in the caller's structs (the only global is the instruction set, picked
+ * once per process), so it runs anywhere (any thread, no loop needed) and
+ * each function here can be linked and fuzzed alone. Everything it hands back is
  * a slice of the caller's buffer (zero-copy): a weft_http_slice points into
  * the bytes passed in and is valid exactly as long as those bytes are.
  *
@@ -20,7 +21,8 @@
  * it consumed (> 0, the message head is complete), 0 (incomplete: read more
  * and call again) or a negative code (malformed). A head that arrives in
  * pieces is not rescanned: the weft_http_parser remembers how far it got,
- * as offsets, so the caller may even move (grow) its buffer between calls.
+ * and each call goes on from there. (If the caller moves its buffer to
+ * grow it, the next call notices and starts over: correct, one rescan.)
  *
  * The head parse also works out, in the same pass, everything the server
  * needs to frame the message: body kind and length, keep-alive (from the
@@ -266,11 +268,12 @@ WEFT_API void weft_http_parser_reset(weft_http_parser *p);
  * (CRLF) before the request line are skipped and counted in rc.
  *
  * Incremental: after 0, read more bytes and call again with the same p and
- * req and the whole buffer: the same bytes at the start (the buffer may have
- * moved), len no smaller than before. The parser resumes where it stopped,
- * so a head arriving in pieces costs one pass; errors are reported as soon
- * as the offending byte arrives. After a return other than 0, p is ready
- * for the next message (pipelining: call again at buf + rc).
+ * req and the whole buffer: the same bytes at the start, len no smaller
+ * than before. The parser resumes where it stopped, so a head arriving in
+ * pieces costs one pass (a moved buffer, a shorter len or a req changed in
+ * between make it start over instead); errors are reported as soon as the
+ * offending byte arrives. After a return other than 0, p is ready for the
+ * next message (pipelining: call again at buf + rc).
  *
  * Pointers in *req point into buf. Does not allocate or wait; thread-safe
  * on distinct parsers. */

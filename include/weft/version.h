@@ -17,8 +17,13 @@
 #endif
 /* Every call that reports an error is marked so that the compiler warns
  * when its result is dropped: a waiting call that returns -ECANCELED and is
- * ignored is how cancelled tasks spin forever. Cast to (void) to discard. */
+ * ignored is how cancelled tasks spin forever. To drop a result on purpose
+ * write WEFT_IGNORE(call) (gcc does not accept a plain (void) cast here);
+ * define WEFT_NODISCARD empty before including weft.h to turn this off. */
+#ifndef WEFT_NODISCARD
 #define WEFT_NODISCARD __attribute__((warn_unused_result))
+#endif
+#define WEFT_IGNORE(x) ((void)!(x))
 
 #ifdef __cplusplus
 extern "C" {

@@ -6,6 +6,7 @@
  *   2. compute the timeout 0 if tasks are ready, else until the next timer
  *                          (virtual clock: jump to it instead of waiting)
  *   3. poll                wait for I/O completions or a wake-up
+ *      drain posts         run what other threads posted (weft__loop_post)
  *   4. read the clock
  *   5. fire due timers     sleeps end, deadlines interrupt waits
  *   6. deliver signals     SIGINT/SIGTERM cancel the root task
@@ -14,6 +15,7 @@
  * still alive and waits for them inside a shield, then the loop ends. */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,9 +24,37 @@
 
 __thread weft_loop *weft__L __attribute__((tls_model("initial-exec")));
 
+void weft__loop_post(weft_loop *L, weft__post *p)
+{
+    weft__post *head = __atomic_load_n(&L->posted, __ATOMIC_RELAXED);
+    do p->next = head;
+    while (!__atomic_compare_exchange_n(&L->posted, &head, p, 1, __ATOMIC_RELEASE, __ATOMIC_RELAXED));
+    if (!head) L->be->wake(L); /* the first of a batch wakes the loop */
+}
+
+size_t weft__loop_drain(weft_loop *L)
+{
+    weft__post *p = __atomic_exchange_n(&L->posted, NULL, __ATOMIC_ACQUIRE);
+    weft__post *fifo = NULL;
+    while (p) { /* reverse the LIFO into posting order */
+        weft__post *n = p->next;
+        p->next = fifo;
+        fifo = p;
+        p = n;
+    }
+    size_t ran = 0;
+    while (fifo) {
+        weft__post *n = fifo->next;
+        fifo->fn(fifo);
+        fifo = n;
+        ran++;
+    }
+    return ran;
+}
+
 static int64_t timeout_for(weft_loop *L)
 {
-    if (L->ready_head) return 0;
+    if (L->ready_head || __atomic_load_n(&L->posted, __ATOMIC_ACQUIRE)) return 0;
     if (L->virtual_clock) {
         if (L->io_inflight == 0 && L->wheel.count > 0) {
             int64_t t = weft__wheel_earliest(&L->wheel);
@@ -47,6 +77,7 @@ static void turn(weft_loop *L)
     if (finished(L)) return;
     int64_t timeout = timeout_for(L);
     (void)L->be->poll(L, timeout);
+    if (__atomic_load_n(&L->posted, __ATOMIC_RELAXED)) weft__loop_drain(L);
     weft__clock_update(L);
     weft__wheel_run(&L->wheel, L->now);
     if (L->sig_pending) weft__signals_dispatch(L);
@@ -135,8 +166,8 @@ int weft_run_opts(const weft_options *o, weft_fn main, void *arg)
     L->threads = o->threads;
     L->now = weft__mono();
     weft__wheel_init(&L->wheel, L->now);
-    weft__pool_init(&L->task_pool, sizeof(weft_task), 256);
-    weft__pool_init(&L->scope_pool, sizeof(weft__scope), 64);
+    weft__pool_init(&L->task_pool, sizeof(weft_task), 0);
+    weft__pool_init(&L->scope_pool, sizeof(weft__scope), 0);
     weft__stack_pool_init(&L->stacks);
     main_stack_bounds(L);
     weft__L = L;
@@ -161,8 +192,15 @@ int weft_run_opts(const weft_options *o, weft_fn main, void *arg)
         L->root = NULL;
     }
 
+    weft__loop_drain(L);
+    for (int i = WEFT__EXT_MAX; i-- > 0;)
+        if (L->ext_fini[i]) L->ext_fini[i](L);
     weft__groups_leak_report(L);
     weft__debug_leak_report(L);
+    if (L->debug && L->stacks.total)
+        fprintf(stderr, "weft: %zu stack(s) of %zu KiB, guards by %s; deepest use: %zu KiB\n",
+                L->stacks.total, L->stack_size >> 10, weft__stack_guard_mode(&L->stacks),
+                weft__stack_pool_highwater(&L->stacks) >> 10);
     weft__overflow_uninstall(L);
     if (L->signals) weft__signals_uninstall(L);
     L->be->fini(L);

@@ -98,6 +98,21 @@ struct weft_task {
     weft__fiber fiber;
 };
 
+/* A message posted to a loop from any thread (weft__loop_post): fn runs
+ * later on the loop's thread, in the loop's own context (not in a task:
+ * it may wake waits and spawn tasks, but must not wait). The node belongs
+ * to the poster until fn is called; fn may free it. */
+typedef struct weft__post weft__post;
+struct weft__post {
+    weft__post *next; /* L->posted (lock-free LIFO; drained in FIFO order) */
+    void (*fn)(weft__post *p);
+};
+
+/* Per-loop state of the layers above core (io, net, ...), each in its own
+ * slot, torn down in reverse slot order when the loop ends (after every
+ * task has finished, before the backend closes). */
+enum { WEFT__EXT_IO, WEFT__EXT_POOL, WEFT__EXT_DNS, WEFT__EXT_NET, WEFT__EXT_HTTP, WEFT__EXT_MAX = 8 };
+
 /* The I/O backend interface (core/backend.h) is opaque here. */
 typedef struct weft__backend weft__backend;
 
@@ -106,7 +121,7 @@ typedef struct weft__pool {
     void *free;    /* free list (first word of each item links) */
     void *chunks;  /* chunk list */
     size_t item;   /* item size */
-    size_t per;    /* items per chunk */
+    size_t per;    /* bytes of the next chunk */
 } weft__pool;
 
 struct weft_loop {
@@ -150,7 +165,10 @@ struct weft_loop {
 
     /* signals (the loop that installed the handlers) */
     volatile sig_atomic_t sig_pending; /* bit per signal seen: 1 INT, 2 TERM, 4 QUIT */
-    void *ext[8];                      /* per-layer state of the layers above (io, net, ...) */
+
+    weft__post *posted;                /* from other threads; see weft__loop_post */
+    void *ext[WEFT__EXT_MAX];          /* per-layer state (see WEFT__EXT_*) */
+    void (*ext_fini[WEFT__EXT_MAX])(weft_loop *L);
 };
 
 /* The loop of this thread. initial-exec: a plain %fs-relative load. */
@@ -182,6 +200,12 @@ static inline void weft__ready(weft_loop *L, weft_task *t)
 void weft__run_ready(weft_loop *L);
 /* Switches from the finishing task to the loop for good. */
 void weft__exit_task(weft_loop *L, weft_task *t) __attribute__((noreturn));
+
+/* Posts p to L from any thread (thread-safe, async-signal-unsafe): p->fn
+ * runs on L's thread at its next turn, and L is woken if it sleeps. */
+void weft__loop_post(weft_loop *L, weft__post *p);
+/* Runs the posted messages (loop context). Returns how many ran. */
+size_t weft__loop_drain(weft_loop *L);
 
 /* ---- tasks (task.c) ---- */
 void weft__task_finish(weft_loop *L, weft_task *t);

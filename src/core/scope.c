@@ -49,7 +49,10 @@ int weft_deadline_push(int64_t ns)
 {
     weft_loop *L = weft__L;
     if (!L) return -EINVAL;
-    int64_t d = ns >= WEFT_NEVER - L->now ? WEFT_NEVER : L->now + (ns > 0 ? ns : 0);
+    /* A fresh clock reading: the cached one may lag behind a task that ran
+     * for a while, and a deadline must never start early. */
+    int64_t now = weft__clock_read(L);
+    int64_t d = ns >= WEFT_NEVER - now ? WEFT_NEVER : now + (ns > 0 ? ns : 0);
     return push(d, 0);
 }
 

@@ -10,5 +10,6 @@
 #include "weft/error.h"
 #include "weft/core.h"
 #include "weft/sync.h"
+#include "weft/http.h"
 
 #endif /* WEFT_H */

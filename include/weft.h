@@ -9,5 +9,7 @@
 #include "weft/version.h"
 #include "weft/error.h"
 #include "weft/core.h"
+#include "weft/io.h"
+#include "weft/net.h"
 
 #endif /* WEFT_H */

@@ -139,6 +139,7 @@ struct weft_loop {
     weft__wheel wheel;
     const weft__backend *be;
     void *be_state;
+    unsigned be_caps;                  /* WEFT__CAP_* (core/backend.h) */
     size_t io_inflight;                /* operations the backend has in flight */
 
     weft_task *root;

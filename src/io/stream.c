@@ -294,9 +294,14 @@ static int wait_queue(weft_stream *s, size_t want, int cancellable)
     struct queue_wait wq = {{.cancel = cancellable ? writer_cancel : NULL, .what = "stream flush"}, s};
     while (!s->werr && (queued(s) > want || (want == 0 && s->sending))) {
         if (s->wwait) return -EBUSY;
+        if (cancellable) {
+            int rc = weft__check(s->loop, s->loop->current);
+            if (rc) return rc;
+        }
         s->wwant = want;
         s->wwait = &wq.w;
         int rc = weft__park(&wq.w);
+        if (s->wwait == &wq.w) s->wwait = NULL;
         if (rc < 0) return rc;
     }
     return s->werr;

@@ -19,6 +19,11 @@ extern const weft__backend weft__backend_uring;
  * and pipe opcodes; the file opcodes may block. Returns the call's result,
  * or -EAGAIN when the op must wait for readiness. */
 int weft__sys_run(weft__io *op);
+/* A write to a pipe whose reader has gone must fail with -EPIPE, never
+ * kill the process (sends use MSG_NOSIGNAL; plain writes cannot): sets
+ * SIGPIPE to SIG_IGN if it has its default action (a program's own
+ * handler is kept). Called by the I/O backends' init. */
+void weft__sys_nosigpipe(void);
 /* 1 if op waits for writability, 0 for readability. */
 int weft__sys_wants_out(const weft__io *op);
 

@@ -244,6 +244,7 @@ static int ep_init(weft_loop *L)
     struct timespec zero = {0, 0};
     b->pwait2 = epoll_pwait2(b->epfd, b->evs, 1, &zero, NULL) >= 0 || errno != ENOSYS;
     L->be_state = b;
+    weft__sys_nosigpipe();
     L->be_caps = WEFT__CAP_IO | WEFT__CAP_TRY;
     return 0;
 }

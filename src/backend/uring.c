@@ -377,6 +377,7 @@ static int ur_init(weft_loop *L)
             if (strchr(off, 'a' + i)) b->native[i] = 0;
     io_uring_free_probe(pr);
     L->be_state = b;
+    weft__sys_nosigpipe();
     L->be_caps = WEFT__CAP_IO;
     if (b->native[WEFT__OP_PREAD] && b->native[WEFT__OP_PWRITE] && b->native[WEFT__OP_OPENAT] &&
         b->native[WEFT__OP_FSYNC] && b->native[WEFT__OP_CLOSE])

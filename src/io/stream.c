@@ -22,7 +22,7 @@
 #include "backend/backends.h"
 #include "io/stream.h"
 
-#define RBUF_SIZE (64 * 1024)
+#define RBUF_SIZE (16 * 1024) /* grows for read_until limits beyond it */
 #define HIGH_WATER (64 * 1024)
 #define SYNC_MIN (16 * 1024) /* writes this large are sent from the caller's buffer */
 

@@ -340,12 +340,9 @@ int weft_stream_write_eof(weft_stream *s)
     return s->tp->shutdown(s);
 }
 
-int weft_stream_close(weft_stream *s)
+/* Ends a stream: rc is the close's result so far. */
+static int finish_close(weft_stream *s, int rc)
 {
-    if (!s) return 0;
-    int rc = 0;
-    if (weft__L && weft__L->current && !s->werr && (queued(s) || s->sending))
-        rc = wait_queue(s, 0, 1);
     s->closing = 1;
     if (s->sending) {
         s->tp->send_cancel(s);
@@ -356,8 +353,23 @@ int weft_stream_close(weft_stream *s)
     free(s->wold);
     free(s->wb);
     free(s->rb);
+    if (s->owner) *s->owner = NULL;
     free(s);
     return rc;
+}
+
+int weft_stream_close(weft_stream *s)
+{
+    if (!s) return 0;
+    int rc = 0;
+    if (weft__L && weft__L->current && !s->werr && (queued(s) || s->sending))
+        rc = wait_queue(s, 0, 1);
+    return finish_close(s, rc);
+}
+
+void weft__stream_abort(weft_stream *s)
+{
+    if (s) (void)finish_close(s, 0);
 }
 
 /* ----------------------------------------------------------- read side */

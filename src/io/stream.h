@@ -59,12 +59,16 @@ struct weft_stream {
     size_t wwant;              /* wwait wakes once unsent <= wwant, or on an error */
     weft__wait *wwait;         /* the task waiting for the write queue (flush, close) */
     weft__io wop;              /* the background send */
+    weft_stream **owner;       /* cleared when the stream is freed (a process's slot) */
 };
 
 /* Makes a stream over fd with transport tp (NULL: the fd transport).
  * is_sock: a socket (recv/send) rather than a pipe. Returns 0 or -ENOMEM;
  * on failure fd is left open. */
 int weft__stream_new(weft_stream **out, int fd, int is_sock, const weft__transport *tp);
+/* Closes s without sending what is queued (cancels a send in flight and
+ * waits, uninterruptibly, until the backend lets go of it) and frees it. */
+void weft__stream_abort(weft_stream *s);
 /* The background send's completion, for transports: res bytes were taken
  * (> 0) or the send failed (< 0). Loop context. */
 void weft__stream_sent(weft_stream *s, int res);

@@ -10,7 +10,8 @@ build_pkgs="gcc make cmake pkg-config libc6-dev libcmocka-dev liburing-dev libc-
  libjansson-dev libssl-dev zlib1g-dev libpq-dev"
 # clang + its runtime: the ASan/UBSan/TSan builds and the libFuzzer targets;
 # curl, wrk, python3-aiohttp: the foreign peers of the interop tests.
-test_pkgs="clang libclang-rt-14-dev llvm curl wrk python3-aiohttp valgrind"
+test_pkgs="clang libclang-rt-14-dev llvm curl wrk python3-aiohttp valgrind
+ gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user"
 bench_pkgs="libhttp-parser-dev wrk time"
 
 case $what in

@@ -17,8 +17,10 @@ configure_build() { # dir, then cmake args
     dir=$1; shift
     cmake -S . -B "$dir" -DWEFT_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >"$dir.configure.log" 2>&1 ||
         { cat "$dir.configure.log"; return 1; }
-    cmake --build "$dir" -j"$jobs" 2>&1 | grep -Ev '^\[ *[0-9]+%\]|^Consolidate|^Scanning|^Built target' || true
-    cmake --build "$dir" -j"$jobs" >/dev/null 2>&1
+    cmake --build "$dir" -j"$jobs" >"$dir.build.log" 2>&1 || {
+        grep -E 'error|warning|Error' "$dir.build.log" | head -50
+        return 1
+    }
 }
 
 mkdir -p build-test

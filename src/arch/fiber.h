@@ -40,8 +40,14 @@ typedef struct weft__fiber {
     size_t size;
 } weft__fiber;
 
+/* These must be inlined into the function that performs the switch: a
+ * separate instrumented function would push its TSan frame on one fiber's
+ * shadow stack and pop it from the other's (an underflow that crashes
+ * later, far from the cause). */
+#define WEFT__FIBER_INLINE static inline __attribute__((always_inline))
+
 /* Before switching from `from` (NULL when it is dying) to `to`. */
-static inline void weft__fiber_leave(weft__fiber *from, weft__fiber *to)
+WEFT__FIBER_INLINE void weft__fiber_leave(weft__fiber *from, weft__fiber *to)
 {
 #if WEFT__ASAN
     __sanitizer_start_switch_fiber(from ? &from->fake_stack : NULL, to->lo, to->size);
@@ -54,7 +60,7 @@ static inline void weft__fiber_leave(weft__fiber *from, weft__fiber *to)
 }
 
 /* After a switch has landed in `self` (NULL for a context's first entry). */
-static inline void weft__fiber_enter(weft__fiber *self)
+WEFT__FIBER_INLINE void weft__fiber_enter(weft__fiber *self)
 {
 #if WEFT__ASAN
     const void *lo;
@@ -64,7 +70,11 @@ static inline void weft__fiber_enter(weft__fiber *self)
     (void)self;
 }
 
-static inline void weft__fiber_create(weft__fiber *f, const void *lo, size_t size)
+/* A task's context on a stack. TSan fibers are kept with the stack they
+ * run on (*pooled, created on the stack's first use and destroyed with the
+ * pool): TSan keeps state for every fiber ever created, so one per task
+ * would grow without bound. */
+static inline void weft__fiber_create(weft__fiber *f, const void *lo, size_t size, void **pooled)
 {
     f->lo = lo;
     f->size = size;
@@ -72,17 +82,19 @@ static inline void weft__fiber_create(weft__fiber *f, const void *lo, size_t siz
     f->fake_stack = NULL;
 #endif
 #if WEFT__TSAN
-    f->tsan = __tsan_create_fiber(0);
+    if (!*pooled) *pooled = __tsan_create_fiber(0);
+    f->tsan = *pooled;
 #endif
+    (void)pooled;
 }
 
-static inline void weft__fiber_destroy(weft__fiber *f)
+/* Destroys a pooled TSan fiber (never the current one). */
+static inline void weft__fiber_destroy_pooled(void **pooled)
 {
 #if WEFT__TSAN
-    if (f->tsan) __tsan_destroy_fiber(f->tsan);
-    f->tsan = NULL;
+    if (*pooled) __tsan_destroy_fiber(*pooled);
 #endif
-    (void)f;
+    *pooled = NULL;
 }
 
 /* The thread's own context (the loop runs on it). */

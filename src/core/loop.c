@@ -15,6 +15,7 @@
  * still alive and waits for them inside a shield, then the loop ends. */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -165,8 +166,8 @@ int weft_run_opts(const weft_options *o, weft_fn main, void *arg)
     L->threads = o->threads;
     L->now = weft__mono();
     weft__wheel_init(&L->wheel, L->now);
-    weft__pool_init(&L->task_pool, sizeof(weft_task), 256);
-    weft__pool_init(&L->scope_pool, sizeof(weft__scope), 64);
+    weft__pool_init(&L->task_pool, sizeof(weft_task), 0);
+    weft__pool_init(&L->scope_pool, sizeof(weft__scope), 0);
     weft__stack_pool_init(&L->stacks);
     main_stack_bounds(L);
     weft__L = L;
@@ -196,6 +197,10 @@ int weft_run_opts(const weft_options *o, weft_fn main, void *arg)
         if (L->ext_fini[i]) L->ext_fini[i](L);
     weft__groups_leak_report(L);
     weft__debug_leak_report(L);
+    if (L->debug && L->stacks.total)
+        fprintf(stderr, "weft: %zu stack(s) of %zu KiB, guards by %s; deepest use: %zu KiB\n",
+                L->stacks.total, L->stack_size >> 10, weft__stack_guard_mode(&L->stacks),
+                weft__stack_pool_highwater(&L->stacks) >> 10);
     weft__overflow_uninstall(L);
     weft__signals_uninstall(L);
     L->be->fini(L);

@@ -121,7 +121,7 @@ typedef struct weft__pool {
     void *free;    /* free list (first word of each item links) */
     void *chunks;  /* chunk list */
     size_t item;   /* item size */
-    size_t per;    /* items per chunk */
+    size_t per;    /* bytes of the next chunk */
 } weft__pool;
 
 struct weft_loop {

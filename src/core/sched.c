@@ -15,7 +15,7 @@
 #define BUDGET_NS 100000
 #define BUDGET_MASK 63u
 
-static inline void switch_ctx(weft__ctx *from, weft__fiber *ffrom, weft__ctx *to, weft__fiber *fto)
+WEFT__FIBER_INLINE void switch_ctx(weft__ctx *from, weft__fiber *ffrom, weft__ctx *to, weft__fiber *fto)
 {
     weft__fiber_leave(ffrom, fto);
     weft__ctx_switch(from, to);
@@ -144,7 +144,7 @@ static int start(weft_loop *L, weft_task *t)
         if (WEFT__LIKELY(s != NULL)) {
             t->stack = s;
             weft__ctx_make(&t->ctx, s->lo, s->size, task_entry);
-            weft__fiber_create(&t->fiber, s->lo, s->size);
+            weft__fiber_create(&t->fiber, s->lo, s->size, &s->tsan_fiber);
             return 0;
         }
         t->status = -ENOMEM;
@@ -160,7 +160,6 @@ static void reap(weft_loop *L)
     L->dead = NULL;
     weft__stack_put(&L->stacks, t->stack);
     t->stack = NULL;
-    weft__fiber_destroy(&t->fiber);
     if (t->flags & WEFT__DETACHED) weft__task_free(L, t);
 }
 

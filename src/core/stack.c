@@ -61,12 +61,13 @@ void weft__stack_pool_fini(weft__stack_pool *p)
     weft__arena *a = p->arenas;
     while (a) {
         weft__arena *n = a->next;
-#if WEFT__VALGRIND
         for (unsigned i = 0; i < a->count; i++) {
             weft__stack *s = (weft__stack *)((char *)a->base + (i + 1) * a->slot - sizeof(weft__stack));
+#if WEFT__VALGRIND
             VALGRIND_STACK_DEREGISTER(s->vg_id);
-        }
 #endif
+            weft__fiber_destroy_pooled(&s->tsan_fiber);
+        }
         munmap(a->base, a->len);
         free(a);
         a = n;
@@ -159,6 +160,7 @@ static int grow(weft__stack_pool *p, unsigned c, size_t slot)
         s->size = slot - GUARD - sizeof(weft__stack);
         s->guard = lo;
         s->guard_size = GUARD;
+        s->tsan_fiber = NULL;
 #if WEFT__VALGRIND
         s->vg_id = VALGRIND_STACK_REGISTER(s->lo, (char *)s->lo + s->size);
 #else
@@ -190,6 +192,28 @@ void weft__stack_put(weft__stack_pool *p, weft__stack *s)
     s->next = p->free[c];
     p->free[c] = s;
     p->live--;
+}
+
+size_t weft__stack_pool_highwater(const weft__stack_pool *p)
+{
+    size_t best = 0;
+    unsigned char vec[4096];
+    for (const weft__arena *a = p->arenas; a; a = a->next) {
+        size_t pages = a->slot / PAGE;
+        if (pages > sizeof vec) continue;
+        for (unsigned i = 0; i < a->count; i++) {
+            char *lo = (char *)a->base + (size_t)i * a->slot;
+            if (mincore(lo, a->slot, vec) != 0) continue;
+            /* resident pages counted down from the top, guard excluded */
+            size_t used = 0;
+            for (size_t k = pages; k-- > 1;) {
+                if (!(vec[k] & 1)) break;
+                used += PAGE;
+            }
+            if (used > best) best = used;
+        }
+    }
+    return best;
 }
 
 const char *weft__stack_guard_mode(const weft__stack_pool *p)

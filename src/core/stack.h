@@ -34,6 +34,7 @@ struct weft__stack {
     void *guard;         /* the guard region */
     size_t guard_size;
     unsigned vg_id;      /* valgrind stack id */
+    void *tsan_fiber;    /* TSan fiber of the tasks run on this stack (TSan builds) */
 };
 
 typedef struct weft__arena weft__arena;
@@ -53,6 +54,10 @@ void weft__stack_pool_fini(weft__stack_pool *p);
  * bytes, rounded up to a power of two; NULL when out of memory. */
 weft__stack *weft__stack_get(weft__stack_pool *p, size_t size);
 void weft__stack_put(weft__stack_pool *p, weft__stack *s);
+/* The deepest use of any stack so far: resident bytes counted down from
+ * the top of each stack (pages once touched stay resident while pooled).
+ * For sizing stacks by measurement (debug mode prints it at loop end). */
+size_t weft__stack_pool_highwater(const weft__stack_pool *p);
 /* How guards are installed, for docs and dumps. */
 const char *weft__stack_guard_mode(const weft__stack_pool *p);
 

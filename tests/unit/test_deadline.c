@@ -1,4 +1,4 @@
-/* weft-test: timeout=60
+/* weft-test: timeout=60 serial
  * Deadline scopes and shields, on the virtual clock (instant and exact). */
 #include "wt.h"
 

@@ -234,7 +234,10 @@ static int body_gather_1000(void *arg)
     WT_EQ(weft_group_wait(g), 0);
     int64_t dt = wt_wall() - w0;
     WT_GE(dt, WEFT_MS(10));
-    WT_LT(dt, WEFT_MS(60)); /* ~10.5 ms unloaded; generous for a busy CI machine */
+    /* Run one after another they would take 10 s; together ~10-20 ms here
+     * (cold stacks). The bound proves they overlapped and survives an ASan
+     * build on a loaded machine; bench/ and examples/sleep.c report the time. */
+    WT_LT(dt, WEFT_MS(500));
     weft_group_free(g);
     return 0;
 }

@@ -7,7 +7,9 @@
  *
  *   echo_client PORT [HOST [COUNT [SIZE]]]   HOST defaults to localhost,
  *                                            COUNT messages of SIZE bytes
- *                                            (default 1000 x 1 KiB) */
+ *                                            (default 1000 x 1 KiB)
+ *   echo_client                              the same against a small echo
+ *                                            server task of its own */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,9 +22,41 @@ struct args {
     size_t size;
 };
 
+/* The built-in server (no arguments): echoes one connection. */
+static int echo_one(void *arg)
+{
+    weft_listener *l = arg;
+    weft_stream *s;
+    int rc = weft_tcp_accept(l, &s);
+    if (rc < 0) return rc;
+    char buf[4096];
+    ssize_t n;
+    while ((n = weft_stream_read(s, buf, sizeof buf)) > 0)
+        if (weft_stream_write(s, buf, (size_t)n) < 0 || weft_stream_flush(s) < 0) break;
+    return weft_stream_close(s);
+}
+
+static int client(struct args *a);
+
 static int amain(void *arg)
 {
     struct args *a = arg;
+    if (a->port) return client(a);
+    weft_listener *l;
+    weft_addr addr;
+    weft_task *t;
+    if (weft_tcp_listen(&l, "127.0.0.1", 0, NULL) < 0 || weft_listener_addr(l, &addr) < 0 ||
+        weft_spawn(&t, echo_one, l) < 0)
+        return 1;
+    a->port = weft_addr_port(&addr);
+    int rc = client(a);
+    if (weft_join(t) < 0) rc = 1;
+    weft_listener_close(l);
+    return rc;
+}
+
+static int client(struct args *a)
+{
     weft_stream *s;
     int rc = weft_tcp_connect(&s, a->host, a->port);
     if (rc < 0) {
@@ -63,11 +97,7 @@ static int amain(void *arg)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: echo_client PORT [HOST [COUNT [SIZE]]]\n");
-        return 2;
-    }
-    struct args a = {argc > 2 ? argv[2] : "localhost", atoi(argv[1]),
+    struct args a = {argc > 2 ? argv[2] : "localhost", argc > 1 ? atoi(argv[1]) : 0,
                      argc > 3 ? atol(argv[3]) : 1000, argc > 4 ? (size_t)atol(argv[4]) : 1024};
     if (!a.size) return 2;
     return weft_run(amain, &a) == 0 ? 0 : 1;

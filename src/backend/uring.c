@@ -24,7 +24,10 @@
  *
  * user_data: the op pointer with a tag in its low 3 bits (records are
  * 8-byte aligned): TAG_OP the op itself, TAG_POLL its fallback readiness
- * poll, TAG_WAKE the wake-up eventfd's poll, 0 a CQE to ignore (cancels). */
+ * poll, TAG_WAKE the wake-up eventfd's poll, 0 a CQE to ignore (cancels).
+ *
+ * Built only with liburing (WEFT_HAVE_URING); without it weft runs on epoll. */
+#ifdef WEFT_HAVE_URING
 #include <errno.h>
 #include <fcntl.h>
 #include <liburing.h>
@@ -398,3 +401,5 @@ const weft__backend weft__backend_uring = {
     .cancel = ur_cancel,
     .fd_closing = ur_fd_closing,
 };
+
+#endif /* WEFT_HAVE_URING */

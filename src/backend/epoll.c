@@ -11,6 +11,13 @@
  * cost a retry, never a lost wake-up: an edge that arrives while nobody
  * waits is dropped, and the next op simply succeeds at its first try.
  *
+ * One refinement: a read or recv that returns fewer bytes than asked for
+ * has emptied the socket or pipe, and with edge triggering any byte that
+ * arrives after it raises a new edge. So until that edge comes, the next
+ * read skips its (certain) EAGAIN and waits at once: an echo-style
+ * exchange costs two system calls per message instead of three. (Not
+ * once the peer has shut down: the end of the stream raises no new edge.)
+ *
  * The fd table (struct fdent per fd number) grows on demand. Every op in
  * it counts in L->io_inflight. The loop's wake-up channel is an eventfd
  * in the same epoll set (level-triggered). */
@@ -30,9 +37,11 @@
 #define MAX_EVENTS 256
 
 struct fdent {
-    weft__io *in;  /* ops waiting for the fd to become readable (FIFO) */
-    weft__io *out; /* ops waiting for it to become writable (FIFO) */
-    uint8_t reg;   /* in the epoll set */
+    weft__io *in;     /* ops waiting for the fd to become readable (FIFO) */
+    weft__io *out;    /* ops waiting for it to become writable (FIFO) */
+    uint8_t reg;      /* in the epoll set */
+    uint8_t drained;  /* a read came back short and no readable edge came since */
+    uint8_t hup;      /* the peer shut down or the fd failed: reads end at once from now */
 };
 
 struct ep {
@@ -81,6 +90,19 @@ static int unlink_op(weft__io **head, weft__io *op)
 
 /* --------------------------------------------------------------- entries */
 
+static int stream_read(const weft__io *op)
+{
+    return (op->op == WEFT__OP_RECV && !(op->flags & MSG_PEEK)) || op->op == WEFT__OP_READ;
+}
+
+/* After op's call returned r: a short read means the fd is empty now. */
+static void note_read(struct ep *b, const weft__io *op, int r)
+{
+    if (r > 0 && (size_t)r < op->len && stream_read(op) && (size_t)op->fd < b->nfds &&
+        b->fds[op->fd].reg && !b->fds[op->fd].hup)
+        b->fds[op->fd].drained = 1;
+}
+
 static int ep_start(weft_loop *L, weft__io *op)
 {
     struct ep *b = L->be_state;
@@ -88,7 +110,13 @@ static int ep_start(weft_loop *L, weft__io *op)
     if ((op->op == WEFT__OP_POLL) && (op->flags & (POLLIN | POLLOUT)) == (POLLIN | POLLOUT))
         return -EINVAL;
     op->bflags = 0;
-    int r = weft__sys_run(op);
+    int r;
+    if (stream_read(op) && (size_t)op->fd < b->nfds && b->fds[op->fd].drained) {
+        r = -EAGAIN; /* nothing has arrived since the last short read */
+    } else {
+        r = weft__sys_run(op);
+        note_read(b, op, r);
+    }
     if (r != -EAGAIN) return r;
     if (op->fd < 0) return -EBADF;
     struct fdent *e = ent(b, op->fd);
@@ -138,6 +166,8 @@ static void ep_fd_closing(weft_loop *L, int fd)
     weft__io *in = e->in, *out = e->out;
     e->in = e->out = NULL;
     e->reg = 0;
+    e->drained = 0;
+    e->hup = 0;
     fail_all(L, in, -EBADF);
     fail_all(L, out, -EBADF);
 }
@@ -160,6 +190,7 @@ static void retry(weft_loop *L, struct ep *b, int fd, int out)
             append(out ? &b->fds[fd].out : &b->fds[fd].in, op);
             continue;
         }
+        note_read(b, op, r);
         op->next = NULL;
         L->io_inflight--;
         op->done(op, r);
@@ -196,7 +227,11 @@ static int ep_poll(weft_loop *L, int64_t timeout_ns)
         }
         int fd = (int)tag;
         if ((size_t)fd >= b->nfds) continue;
-        if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) retry(L, b, fd, 0);
+        if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+            b->fds[fd].drained = 0;
+            if (ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) b->fds[fd].hup = 1; /* EOF stays readable */
+            retry(L, b, fd, 0);
+        }
         if (ev & (EPOLLOUT | EPOLLHUP | EPOLLERR)) retry(L, b, fd, 1);
     }
     return n;

@@ -379,6 +379,7 @@ static int ur_init(weft_loop *L)
         for (int i = 0; i < WEFT__OP_COUNT; i++)
             if (strchr(off, 'a' + i)) b->native[i] = 0;
     io_uring_free_probe(pr);
+    (void)io_uring_register_ring_fd(&b->ring); /* io_uring_enter skips an fd lookup */
     L->be_state = b;
     weft__sys_nosigpipe();
     L->be_caps = WEFT__CAP_IO;

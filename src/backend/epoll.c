@@ -284,6 +284,12 @@ static int ep_init(weft_loop *L)
     return 0;
 }
 
+static void ep_buf_put(weft_loop *L, unsigned bid)
+{
+    (void)L;
+    (void)bid;
+}
+
 const weft__backend weft__backend_epoll = {
     .name = "epoll",
     .init = ep_init,
@@ -293,4 +299,5 @@ const weft__backend weft__backend_epoll = {
     .start = ep_start,
     .cancel = ep_cancel,
     .fd_closing = ep_fd_closing,
+    .buf_put = ep_buf_put,
 };

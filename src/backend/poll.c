@@ -85,6 +85,12 @@ static void pb_fd_closing(weft_loop *L, int fd)
     (void)fd;
 }
 
+static void pb_buf_put(weft_loop *L, unsigned bid)
+{
+    (void)L;
+    (void)bid;
+}
+
 const weft__backend weft__backend_poll = {
     .name = "poll",
     .init = pb_init,
@@ -94,4 +100,5 @@ const weft__backend weft__backend_poll = {
     .start = pb_start,
     .cancel = pb_cancel,
     .fd_closing = pb_fd_closing,
+    .buf_put = pb_buf_put,
 };

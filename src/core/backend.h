@@ -31,6 +31,7 @@
  *          completed first (so no data or fd is lost), else negative.
  *   fd_closing  fd is about to be closed: every op in progress on it ends
  *          with -EBADF (done now or later) and the backend forgets the fd.
+ *   buf_put gives back a provided buffer (io_uring multishot receives).
  *
  * The epoll backend tries the system call first and waits for readiness
  * only on EAGAIN; io_uring queues a submission that poll sends to the
@@ -60,12 +61,21 @@ enum {
     WEFT__OP_OPENAT,  /* openat(fd, path = buf, flags | O_CLOEXEC, mode) */
     WEFT__OP_FSYNC,   /* fsync(fd), or fdatasync when flags is 1 */
     WEFT__OP_CLOSE,   /* close(fd) */
+    /* a multishot recv into the loop's provided buffers (caps &
+     * WEFT__CAP_RECV_MULTI): done runs once per completion, with res > 0
+     * bytes at op->buf (provided buffer op->bid: give it back with
+     * buf_put; op->len is the buffer's size), 0 at the end of the stream
+     * or < 0 an error; op->more is 0
+     * on the last call. It is a background op: io_inflight does not count
+     * it (the task that waits for its data does). */
+    WEFT__OP_RECV_MULTI,
     WEFT__OP_COUNT
 };
 
 /* L->be_caps, set by the backend's init */
 #define WEFT__CAP_IO 0x1u    /* runs the socket/pipe opcodes */
 #define WEFT__CAP_FILES 0x2u /* runs the file opcodes without blocking the loop */
+#define WEFT__CAP_RECV_MULTI 0x8u /* runs WEFT__OP_RECV_MULTI */
 #define WEFT__CAP_TRY 0x4u   /* start tries the system call at once (epoll): a caller may
                                 try it itself first (weft__sys_run) before copying data
                                 that a queued op would need to outlive the call */
@@ -86,6 +96,8 @@ struct weft__io {
     socklen_t *addrlen;                  /* ACCEPT */
     socklen_t alen;                      /* CONNECT */
     unsigned mode;                       /* OPENAT */
+    uint16_t bid;                        /* RECV_MULTI: the provided buffer of this completion */
+    uint8_t more;                        /* RECV_MULTI: more completions follow */
     weft__io *next;                      /* the backend's list of ops waiting on fd */
 };
 
@@ -98,6 +110,8 @@ struct weft__backend {
     int (*start)(weft_loop *L, weft__io *op);
     void (*cancel)(weft_loop *L, weft__io *op);
     void (*fd_closing)(weft_loop *L, int fd);
+    /* Gives provided buffer bid (a RECV_MULTI completion's) back to the kernel. */
+    void (*buf_put)(weft_loop *L, unsigned bid);
 };
 
 /* Picks a backend: `name` (opts.backend), else $WEFT_BACKEND, else the best

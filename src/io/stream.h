@@ -60,6 +60,22 @@ struct weft_stream {
     weft__wait *wwait;         /* the task waiting for the write queue (flush, close) */
     weft__io wop;              /* the background send */
     weft_stream **owner;       /* cleared when the stream is freed (a process's slot) */
+    /* multishot receive (io_uring): chunks the kernel left in provided
+     * buffers, oldest first, read before anything else */
+    weft__io mop;
+    struct weft__chunk {
+        char *p;
+        uint32_t len;
+        uint16_t bid;
+    } *mq;                     /* ring of mq_cap chunks: [mq_head, mq_head + mq_n) */
+    size_t mq_head, mq_n, mq_cap;
+    uint8_t mstate;            /* 0 idle, 1 armed, 2 cancelled, waiting for its last completion */
+    uint8_t meof;              /* the multishot saw the end of the stream */
+    uint8_t mplain;            /* the next read is a plain recv (buffers ran out) */
+    uint8_t mbulk;             /* data comes in full buffers: plain recvs straight into the
+                                  reader's buffer, until one comes back short */
+    int merr;                  /* its error, for the next read */
+    weft__wait *rwait;         /* a reader waiting for a chunk */
 };
 
 /* Makes a stream over fd with transport tp (NULL: the fd transport).

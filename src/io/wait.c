@@ -30,7 +30,7 @@ static void io_interrupt(weft__wait *w, int reason)
 
 static const char *const op_names[WEFT__OP_COUNT] = {
     "read",    "write",   "recv", "send",  "recvmsg", "sendmsg", "accept",
-    "connect", "poll",    "file read", "file write", "open", "fsync", "close",
+    "connect", "poll",    "file read", "file write", "open", "fsync", "close", "recv (multishot)",
 };
 
 static int wait_op(weft_loop *L, weft__io *op, weft__cancel_fn cancel)

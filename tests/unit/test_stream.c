@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/backend.h"
 #include "core/loop.h"
 
 static int count_fds(void)
@@ -409,13 +410,80 @@ static void test_cancelled_calls(void **st)
     assert_int_equal(wt_run(body_cancelled_calls, NULL), 0);
 }
 
+/* ---- io_uring multishot receives (opt-in): the same behaviour ---- */
+
+struct lag {
+    weft_stream *s;
+    int n;
+};
+
+static int small_writes(void *arg)
+{
+    struct lag *l = arg;
+    char buf[1000];
+    for (int i = 0; i < l->n; i++) {
+        for (size_t k = 0; k < sizeof buf; k++) buf[k] = (char)pat((size_t)i * sizeof buf + k);
+        if (weft_stream_write(l->s, buf, sizeof buf) != (ssize_t)sizeof buf) return -1;
+        if (weft_stream_flush(l->s) < 0) return -1;
+        if (i % 16 == 0 && weft_sleep(WEFT_US(100)) < 0) return -1; /* separate arrivals */
+    }
+    return 0;
+}
+
+static int body_lagging_reader(void *arg)
+{
+    (void)arg;
+    WT_CHECK(weft_loop_current()->be_caps & WEFT__CAP_RECV_MULTI);
+    weft_stream *c, *s;
+    WT_REQUIRE_EQ(pair(&c, &s), 0);
+    char b;
+    WT_REQUIRE_EQ(weft_deadline_push(WEFT_MS(1)), 0); /* arms the multishot receive */
+    WT_EQ(weft_stream_read(s, &b, 1), -ETIMEDOUT);
+    WT_EQ(weft_deadline_pop(), 1);
+    struct lag l = {c, 400};
+    weft_task *t;
+    WT_REQUIRE_EQ(weft_spawn(&t, small_writes, &l), 0);
+    WT_EQ(weft_sleep(WEFT_MS(30)), 0); /* chunks pile up; the multishot pauses */
+    size_t len = (size_t)l.n * 1000;
+    unsigned char *got = malloc(len);
+    WT_EQ(weft_stream_read_exactly(s, got, len), 0);
+    size_t bad = 0;
+    for (size_t i = 0; i < len; i++) bad += got[i] != pat(i);
+    WT_EQ(bad, 0);
+    free(got);
+    WT_EQ(weft_join(t), 0);
+    WT_EQ(weft_stream_write(c, "end", 3), 3); /* left queued in chunks at close */
+    WT_EQ(weft_stream_flush(c), 0);
+    WT_EQ(weft_sleep(WEFT_MS(2)), 0);
+    WT_EQ(weft_stream_close(c), 0);
+    WT_EQ(weft_stream_close(s), 0);
+    WT_EQ(weft_loop_current()->io_inflight, 0);
+    return 0;
+}
+
+static void test_multishot(void **st)
+{
+    (void)st;
+    const char *be = getenv("WEFT_BACKEND");
+    if (!be || strcmp(be, "io_uring") != 0) skip();
+    setenv("WEFT_URING_MULTISHOT", "1", 1);
+    assert_int_equal(wt_run(body_lagging_reader, NULL), 0);
+    assert_int_equal(wt_run(body_echo, NULL), 0);
+    assert_int_equal(wt_run(body_reads, NULL), 0);
+    assert_int_equal(wt_run(body_half_close, NULL), 0);
+    assert_int_equal(wt_run(body_reset, NULL), 0);
+    assert_int_equal(wt_run(body_cancel_read, NULL), 0);
+    assert_int_equal(wt_run(body_cancelled_calls, NULL), 0);
+    unsetenv("WEFT_URING_MULTISHOT");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_echo_sizes),   cmocka_unit_test(test_reads),
         cmocka_unit_test(test_half_close),   cmocka_unit_test(test_backpressure),
         cmocka_unit_test(test_peer_reset),   cmocka_unit_test(test_cancel_read),
-        cmocka_unit_test(test_cancelled_calls),
+        cmocka_unit_test(test_cancelled_calls), cmocka_unit_test(test_multishot),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,7 +5,8 @@
 # echo_client (../shared/bench/peers/echo_client.c, the method of
 # echo_bench.sh): 64 connections, each sending one message and waiting for
 # its whole echo before the next; 1 KiB and 64 KiB messages; 1 s warm-up,
-# then DUR (5) s measured; server on CPU 0, client on CPU 1.
+# then DUR (5) s measured; server on CPU 0, client on CPU 1; runs of all
+# servers interleaved.
 #
 # The client's core saturates near 90k msg/s here, so besides msgs/s the
 # table gives the server's CPU time per message: the sum of the run time
@@ -102,23 +103,30 @@ echo "# TCP echo, $(date -u +%F), $(nproc) CPUs ($(sed -n 's/^model name\s*: //p
 echo "# $CONNS connections, ${DUR} s measured after 1 s warm-up, median of $RUNS; server on CPU $SERVER_CPU, client on CPU $CLIENT_CPU"
 ((peer_ok)) || say_no_peers
 echo
+# The runs are interleaved (run 1 of every server, then run 2 ...), each
+# server started afresh for each one: load from elsewhere on the machine
+# then spreads over all servers instead of skewing whichever ran last.
+declare -A M B C MPS MIB CPU
+for ((r = 0; r < RUNS; r++)); do
+  for size in $SIZES; do
+    for s in $SERVERS; do
+      if ! start "$s"; then stop; M[$s.$size]+=" 0"; B[$s.$size]+=" 0"; C[$s.$size]+=" nan"; continue; fi
+      read -r x y z < <(one_run "$size")
+      stop
+      M[$s.$size]+=" $x"; B[$s.$size]+=" $y"; C[$s.$size]+=" $z"
+      echo "run $((r + 1)) $s $size: $x msg/s, $z us/msg" >&2
+    done
+  done
+done
 echo "| server | msg bytes | msgs/s | min-max | MiB/s | server CPU us/msg | min-max |"
 echo "|---|---|---|---|---|---|---|"
-declare -A MPS MIB CPU
 for s in $SERVERS; do
-  if ! start "$s"; then echo "| $s | - | failed to start | | | | |"; stop; continue; fi
   for size in $SIZES; do
-    m=(); b=(); c=()
-    for ((r = 0; r < RUNS; r++)); do
-      read -r x y z < <(one_run "$size")
-      m+=("$x"); b+=("$y"); c+=("$z")
-    done
+    read -ra m <<< "${M[$s.$size]}"; read -ra b <<< "${B[$s.$size]}"; read -ra c <<< "${C[$s.$size]}"
     MPS[$s.$size]=$(median "${m[@]}"); MIB[$s.$size]=$(median "${b[@]}"); CPU[$s.$size]=$(median "${c[@]}")
     printf '| %s | %s | %.0f | %s | %.1f | %.2f | %s |\n' "$s" "$size" "${MPS[$s.$size]}" \
       "$(minmax %.0f "${m[@]}")" "${MIB[$s.$size]}" "${CPU[$s.$size]}" "$(minmax %.2f "${c[@]}")"
   done
-  stop
-  sleep 1
 done
 
 # ratios against the peers and the targets of issue 6

@@ -96,7 +96,8 @@ WEFT_API int weft_fd_set_nonblocking(int fd, int on);
  * every later write and flush returns that error.
  *
  * One task may read while another writes; two tasks reading (or two
- * flushing) at once is not supported. */
+ * flushing) at once is not supported, nor closing a stream another task
+ * is using (cancel that task instead). */
 typedef struct weft_stream weft_stream;
 
 /* Makes a stream over fd (it becomes non-blocking; the stream owns it and
@@ -196,7 +197,7 @@ WEFT_API void weft_signal_close(weft_signal *s);
 
 /* asyncio's create_subprocess_exec: start a program with argv, talk to its
  * stdin/stdout/stderr through streams, wait for it to exit. Exit is
- * watched through a pidfd (Linux 5.3+), else by polling. */
+ * watched through a pidfd (Linux 5.3+), else by polling waitpid. */
 typedef struct weft_process weft_process;
 
 /* What the child's stdin, stdout or stderr is. */

@@ -138,9 +138,8 @@ int weft_process_wait(weft_process *p, int *code)
         int rc = try_reap(p);
         if (rc < 0) return rc;
         if (rc > 0) break;
-        if (p->pidfd >= 0) {
-            rc = weft_fd_wait_readable(p->pidfd);
-        } else {
+        if (p->pidfd >= 0) rc = weft_fd_wait_readable(p->pidfd);
+        if (p->pidfd < 0 || rc == -EOPNOTSUPP) { /* no pidfd, or the poll backend */
             rc = weft_sleep(nap);
             if (nap < WEFT_MS(50)) nap *= 2;
         }

@@ -11,5 +11,7 @@
 #include "weft/core.h"
 #include "weft/sync.h"
 #include "weft/io.h"
+#include "weft/net.h"
+#include "weft/http.h"
 
 #endif /* WEFT_H */

@@ -1,16 +1,246 @@
-/* I/O: file descriptors, files, signals, subprocesses, and threads.
+/* I/O: fd operations, buffered streams, files, signals, subprocesses,
+ * threads.
  *
- * Unless said otherwise a function here must be called from a task running
- * on a weft loop, and its objects belong to that loop. */
+ * The loop runs every operation on its backend: io_uring where the kernel
+ * allows it, else epoll (WEFT_BACKEND=epoll|io_uring picks one; both pass
+ * the same test suite). A call that has to wait parks the task, never the
+ * thread. Every waiting call here is a cancellation point and honours
+ * deadline scopes: it returns -ECANCELED / -ETIMEDOUT, and when that
+ * happens while an operation is in flight, the operation is cancelled and
+ * the call returns only once the kernel is done with the caller's buffer.
+ * An operation that completed in the kernel just before its cancellation
+ * took effect returns its own result instead, so no data or fd is lost;
+ * the next wait then reports the cancellation (it is sticky).
+ *
+ * Byte counts are ssize_t: >= 0 bytes, or a negative errno. Functions here
+ * must be called from a task on a weft loop unless said otherwise, and
+ * are not thread-safe: an fd, stream or process belongs to one loop. */
 #ifndef WEFT_IO_H
 #define WEFT_IO_H
 
+#include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
 #include "core.h"
+#include "error.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* ------------------------------------------------------------ fd ops */
+
+/* Operations on a non-blocking fd the caller owns (a socket, a pipe, a
+ * terminal). Sockets and pipes made by weft are non-blocking and
+ * close-on-exec; make your own non-blocking with weft_fd_set_nonblocking.
+ * Each call does one operation, like the system call of the same name
+ * (partial reads and writes included), waiting until it can be done.
+ * Sends never raise SIGPIPE (-EPIPE instead). Close an fd that weft
+ * operations have used with weft_fd_close, so the loop forgets it. */
+
+/* read(2): bytes read (0 at end of file) or -errno. Waits. */
+WEFT_API WEFT_NODISCARD ssize_t weft_fd_read(int fd, void *buf, size_t len);
+/* write(2): bytes written (possibly fewer than len) or -errno. Waits. */
+WEFT_API WEFT_NODISCARD ssize_t weft_fd_write(int fd, const void *buf, size_t len);
+/* recv(2) with flags (MSG_PEEK, ...): bytes, 0 when the peer has shut
+ * down, or -errno (-ECONNRESET ...). Waits. */
+WEFT_API WEFT_NODISCARD ssize_t weft_fd_recv(int fd, void *buf, size_t len, int flags);
+/* send(2) with flags | MSG_NOSIGNAL: bytes sent or -errno (-EPIPE when the
+ * peer has gone). Waits. */
+WEFT_API WEFT_NODISCARD ssize_t weft_fd_send(int fd, const void *buf, size_t len, int flags);
+/* recvmsg(2). msg and what it points to must stay valid until the call
+ * returns. Waits. */
+WEFT_API WEFT_NODISCARD ssize_t weft_fd_recvmsg(int fd, struct msghdr *msg, int flags);
+/* sendmsg(2) with flags | MSG_NOSIGNAL. Waits. */
+WEFT_API WEFT_NODISCARD ssize_t weft_fd_sendmsg(int fd, const struct msghdr *msg, int flags);
+/* accept4(2) on a listening socket: the new connection's fd (non-blocking,
+ * close-on-exec; the caller owns it) or -errno. addr/addrlen may be NULL.
+ * -EMFILE/-ENFILE leave the connection queued: free fds, then call again.
+ * Waits. */
+WEFT_API WEFT_NODISCARD int weft_fd_accept(int fd, struct sockaddr *addr, socklen_t *addrlen);
+/* connect(2) to completion: 0 or -errno (-ECONNREFUSED, ...). Waits. */
+WEFT_API WEFT_NODISCARD int weft_fd_connect(int fd, const struct sockaddr *addr, socklen_t len);
+/* Waits until fd is readable (or at end of file, or in error): 0 or -errno. */
+WEFT_API WEFT_NODISCARD int weft_fd_wait_readable(int fd);
+/* Waits until fd is writable (or in error): 0 or -errno. */
+WEFT_API WEFT_NODISCARD int weft_fd_wait_writable(int fd);
+/* Closes fd. Operations other tasks have in progress on it end with
+ * -EBADF. Returns 0 or -errno from close(2). Does not wait. Outside a loop
+ * it is close(2). */
+WEFT_API int weft_fd_close(int fd);
+/* Sets (on != 0) or clears O_NONBLOCK. Returns 0 or -errno. Any thread. */
+WEFT_API int weft_fd_set_nonblocking(int fd, int on);
+
+/* -------------------------------------------------------------- streams */
+
+/* A weft_stream is a buffered reader/writer over a connection: a socket
+ * (weft_tcp_connect, weft_tcp_accept, ... in weft/net.h), a pipe
+ * (subprocesses), or any non-blocking fd (weft_stream_open_fd). It is
+ * asyncio's StreamReader and StreamWriter in one object.
+ *
+ * Reading takes what the read buffer holds before asking the kernel. The
+ * failures are told apart: 0 from weft_stream_read is the peer's end of
+ * stream; WEFT_EOF means the stream ended before a read_exactly or
+ * read_until could complete; WEFT_ELIMIT means read_until/readline found
+ * no delimiter within the caller's limit (the data stays buffered);
+ * -ECONNRESET is a reset by the peer; other negative errnos come from the
+ * system.
+ *
+ * Writing never waits for the peer: weft_stream_write queues the bytes
+ * and they go out in the background (on epoll it first tries to send them
+ * at once). weft_stream_flush is asyncio's drain: it waits while more than
+ * the high-water mark (64 KiB by default) is queued, until the queue is
+ * back under a quarter of it. A send that fails makes the stream broken:
+ * every later write and flush returns that error.
+ *
+ * One task may read while another writes; two tasks reading (or two
+ * flushing) at once is not supported, nor closing a stream another task
+ * is using (cancel that task instead). */
+typedef struct weft_stream weft_stream;
+
+/* Makes a stream over fd (it becomes non-blocking; the stream owns it and
+ * closes it). Returns 0, -ENOMEM, -EINVAL outside a loop. Does not wait. */
+WEFT_API WEFT_NODISCARD int weft_stream_open_fd(weft_stream **s, int fd);
+/* Reads up to len bytes into buf: what is buffered, else waits for the
+ * kernel to have some. Returns the count (> 0), 0 at the end of the
+ * stream, or -errno. Waits. */
+WEFT_API WEFT_NODISCARD ssize_t weft_stream_read(weft_stream *s, void *buf, size_t len);
+/* Reads exactly len bytes. Returns 0; WEFT_EOF if the stream ended first
+ * (the bytes that did arrive are consumed); or -errno. Waits. */
+WEFT_API WEFT_NODISCARD int weft_stream_read_exactly(weft_stream *s, void *buf, size_t len);
+/* Reads up to and including the first occurrence of delim (dlen >= 1
+ * bytes) into buf and returns that length. cap is the limit: WEFT_ELIMIT
+ * if no delimiter ends within cap bytes; WEFT_EOF if the stream ends
+ * first. In both cases nothing is consumed (weft_stream_read returns the
+ * data). Waits. */
+WEFT_API WEFT_NODISCARD ssize_t weft_stream_read_until(weft_stream *s, const void *delim,
+                                                       size_t dlen, void *buf, size_t cap);
+/* Reads one line, '\n' included, into buf and NUL-terminates it (so the
+ * limit is cap - 1 bytes). At the end of the stream returns the last,
+ * unterminated line, then 0. WEFT_ELIMIT as read_until. Waits. */
+WEFT_API WEFT_NODISCARD ssize_t weft_stream_readline(weft_stream *s, char *buf, size_t cap);
+/* Queues len bytes for sending and returns len, or the error that broke
+ * the stream. Does not wait for the peer, except that a large write
+ * (16 KiB or more) with nothing queued is sent straight from buf while
+ * the call waits (no copy); if the task is cancelled meanwhile, the rest
+ * is queued and the call still returns len. Not a cancellation point. */
+WEFT_API WEFT_NODISCARD ssize_t weft_stream_write(weft_stream *s, const void *buf, size_t len);
+/* weft_stream_write of n buffers in order, as one. */
+WEFT_API WEFT_NODISCARD ssize_t weft_stream_writev(weft_stream *s, const struct iovec *iov, int n);
+/* Drain: returns 0 at once when at most the high-water mark is queued;
+ * else waits until the queue is below the low-water mark. Returns 0, the
+ * error that broke the stream, or -ECANCELED / -ETIMEDOUT (the data stays
+ * queued). Waits. */
+WEFT_API WEFT_NODISCARD int weft_stream_flush(weft_stream *s);
+/* Sets the high-water mark (the low-water mark is a quarter of it). 0
+ * makes weft_stream_flush wait until everything queued has been sent. */
+WEFT_API void weft_stream_set_write_limit(weft_stream *s, size_t high);
+/* Bytes queued for sending and not yet taken by the kernel. */
+WEFT_API size_t weft_stream_write_queued(const weft_stream *s);
+/* Sends everything queued, then half-closes: the peer reads end of
+ * stream; this side can still read. Returns 0 or -errno. Waits. */
+WEFT_API WEFT_NODISCARD int weft_stream_write_eof(weft_stream *s);
+/* Closes the stream and frees it: sends what is queued first (waiting,
+ * within the caller's deadline; a cancelled caller drops it), then closes
+ * the fd. Returns 0, or the error that kept queued data from being sent.
+ * s is freed in every case; NULL is accepted. Waits. */
+WEFT_API int weft_stream_close(weft_stream *s);
+/* The stream's fd (for socket options; do not read or write it). */
+WEFT_API int weft_stream_fd(const weft_stream *s);
+
+/* ---------------------------------------------------------------- files */
+
+/* Regular files, without blocking the loop: io_uring operations, or a
+ * worker thread on epoll. The fds are ordinary (blocking) fds opened
+ * close-on-exec. A file operation that has reached the kernel or a worker
+ * always completes; a cancelled caller waits for that, then returns the
+ * result if it succeeded, else -ECANCELED / -ETIMEDOUT. */
+
+/* open(2): the fd or -errno (flags O_RDONLY, O_CREAT, ...; mode for
+ * O_CREAT). Waits. */
+WEFT_API WEFT_NODISCARD int weft_file_open(const char *path, int flags, unsigned mode);
+/* pread(2) at off, or read(2) at the file position when off is -1: bytes
+ * read (0 at end of file) or -errno. Waits. */
+WEFT_API WEFT_NODISCARD ssize_t weft_file_read(int fd, void *buf, size_t len, int64_t off);
+/* pwrite(2) at off, or write(2) at the file position when off is -1. */
+WEFT_API WEFT_NODISCARD ssize_t weft_file_write(int fd, const void *buf, size_t len, int64_t off);
+/* fsync(2). Returns 0 or -errno. Waits. */
+WEFT_API WEFT_NODISCARD int weft_file_fsync(int fd);
+/* close(2), off the loop. Returns 0 or -errno. Waits (uninterruptibly:
+ * the fd is closed when it returns). */
+WEFT_API int weft_file_close(int fd);
+
+/* -------------------------------------------------------------- signals */
+
+/* Waiting for signals in a task (asyncio's add_signal_handler). A
+ * weft_signal catches the signals of its set from the moment it is opened
+ * (a handler chained to any installed before) and queues them until a task
+ * waits; signals of one kind that arrive together may merge. While a
+ * weft_signal is open for SIGINT or SIGTERM, the runtime's own handling of
+ * that signal (cancelling the root task) is off: the program handles it.
+ * SIGKILL, SIGSTOP and the signals the C library reserves are -EINVAL. */
+typedef struct weft_signal weft_signal;
+
+/* Starts catching the signals in set on this loop. Returns 0, -EINVAL,
+ * -ENOMEM. Does not wait. */
+WEFT_API WEFT_NODISCARD int weft_signal_open(weft_signal **s, const sigset_t *set);
+/* Waits for one of the signals and returns its number (> 0), or
+ * -ECANCELED / -ETIMEDOUT. Waits. */
+WEFT_API WEFT_NODISCARD int weft_signal_wait(weft_signal *s);
+/* Stops catching (the earlier handlers are back once no weft_signal on
+ * any loop catches the signal) and frees s. NULL is accepted. */
+WEFT_API void weft_signal_close(weft_signal *s);
+
+/* ---------------------------------------------------------- subprocesses */
+
+/* asyncio's create_subprocess_exec: start a program with argv, talk to its
+ * stdin/stdout/stderr through streams, wait for it to exit. Exit is
+ * watched through a pidfd (Linux 5.3+), else by polling waitpid. */
+typedef struct weft_process weft_process;
+
+/* What the child's stdin, stdout or stderr is. */
+#define WEFT_STDIO_INHERIT 0 /* the parent's */
+#define WEFT_STDIO_PIPE 1    /* a pipe to a stream of the parent (weft_process_stdin, ...) */
+#define WEFT_STDIO_NULL 2    /* /dev/null */
+#define WEFT_STDIO_FD 3      /* the fd in stdio_fd[i] (the parent keeps it) */
+
+typedef struct weft_process_options {
+    int stdio[3];            /* WEFT_STDIO_* for stdin, stdout, stderr */
+    int stdio_fd[3];         /* with WEFT_STDIO_FD */
+    const char *const *envp; /* NULL: the parent's environment */
+    const char *cwd;         /* NULL: the parent's directory */
+} weft_process_options;
+#define WEFT_PROCESS_OPTIONS_INIT {{0, 0, 0}, {-1, -1, -1}, NULL, NULL}
+
+/* Starts argv[0] (searched in PATH) with argv. The child gets default
+ * signal handling and an empty signal mask. Returns 0; -ENOENT and the
+ * like when the program cannot be started; -EINVAL; -ENOMEM. Does not
+ * wait. */
+WEFT_API WEFT_NODISCARD int weft_process_spawn(weft_process **p, const char *const argv[],
+                                               const weft_process_options *o);
+/* The parent's end of the child's stdin (write to it; weft_stream_close or
+ * weft_stream_write_eof tells the child it ended), stdout or stderr (read
+ * from it); NULL unless that one is WEFT_STDIO_PIPE. Owned by p: close it
+ * early with weft_stream_close and the accessor returns NULL after. */
+WEFT_API weft_stream *weft_process_stdin(weft_process *p);
+WEFT_API weft_stream *weft_process_stdout(weft_process *p);
+WEFT_API weft_stream *weft_process_stderr(weft_process *p);
+/* The child's process id. */
+WEFT_API pid_t weft_process_pid(const weft_process *p);
+/* Waits for the child to exit and stores its return code in *code: the
+ * exit status (0-255), or -N when signal N ended it (asyncio's
+ * returncode). Returns 0 or -ECANCELED / -ETIMEDOUT (the child runs on).
+ * Waits. */
+WEFT_API WEFT_NODISCARD int weft_process_wait(weft_process *p, int *code);
+/* Sends sig to the child (if it has not been waited for). Returns 0 or
+ * -errno. Does not wait. */
+WEFT_API int weft_process_kill(weft_process *p, int sig);
+/* Closes the parent's streams and frees p. A child not yet waited for is
+ * killed (SIGKILL) and reaped first. NULL is accepted. May wait. */
+WEFT_API void weft_process_free(weft_process *p);
 
 /* ============================================================= threads
  *

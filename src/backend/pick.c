@@ -1,6 +1,9 @@
 /* Layer 2: choosing a backend at start-up (core's one call into this
  * folder). Order of preference: the name given in the run options, then
- * $WEFT_BACKEND, then the best one whose init succeeds on this kernel. */
+ * $WEFT_BACKEND, then the best one whose init succeeds on this kernel:
+ * io_uring, epoll, poll. A named backend that cannot start here is an
+ * error (-ENOSYS for io_uring on a kernel or sandbox without it); only the
+ * automatic choice falls back. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +11,10 @@
 #include "backend/backends.h"
 
 static const weft__backend *const all[] = {
+#ifdef WEFT_HAVE_URING
+    &weft__backend_uring,
+#endif
+    &weft__backend_epoll,
     &weft__backend_poll,
 };
 

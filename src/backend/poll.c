@@ -1,7 +1,7 @@
-/* Layer 2: the "poll" backend: no I/O operations of its own, only a
- * nanosecond-precision sleep (ppoll) that another thread or a signal
- * handler can cut short through an eventfd. The fallback of last resort,
- * and what the loop needs when a program does no I/O. */
+/* Layer 2: the "poll" backend: no I/O operations of its own (start answers
+ * -EOPNOTSUPP), only a nanosecond-precision sleep (ppoll) that another
+ * thread or a signal handler can cut short through an eventfd. For
+ * programs that do no I/O (WEFT_BACKEND=poll), and the last resort. */
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -66,10 +66,39 @@ static void pb_wake(weft_loop *L)
     (void)r;
 }
 
+static int pb_start(weft_loop *L, weft__io *op)
+{
+    (void)L;
+    (void)op;
+    return -EOPNOTSUPP;
+}
+
+static void pb_cancel(weft_loop *L, weft__io *op)
+{
+    (void)L;
+    (void)op;
+}
+
+static void pb_fd_closing(weft_loop *L, int fd)
+{
+    (void)L;
+    (void)fd;
+}
+
+static void pb_buf_put(weft_loop *L, unsigned bid)
+{
+    (void)L;
+    (void)bid;
+}
+
 const weft__backend weft__backend_poll = {
     .name = "poll",
     .init = pb_init,
     .fini = pb_fini,
     .poll = pb_poll,
     .wake = pb_wake,
+    .start = pb_start,
+    .cancel = pb_cancel,
+    .fd_closing = pb_fd_closing,
+    .buf_put = pb_buf_put,
 };

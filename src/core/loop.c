@@ -114,7 +114,7 @@ static void turn(weft_loop *L)
     if (__atomic_load_n(&L->posted, __ATOMIC_RELAXED)) weft__loop_drain(L);
     weft__clock_update(L);
     weft__wheel_run(&L->wheel, L->now);
-    if (L->sig_pending) weft__signals_dispatch(L);
+    if (L->sig_pending || L->sig_user) weft__signals_dispatch(L);
 }
 
 struct root_arg {
@@ -255,7 +255,7 @@ int weft_run_opts(const weft_options *o, weft_fn main, void *arg)
                 weft__stack_pool_highwater(&L->stacks) >> 10);
     if (old_slack > 0) (void)prctl(PR_SET_TIMERSLACK, (unsigned long)old_slack, 0, 0, 0);
     weft__overflow_uninstall(L);
-    if (L->signals) weft__signals_uninstall(L);
+    weft__signals_uninstall(L);
     L->be->fini(L);
     weft__L = NULL;
     loop_free(L);

@@ -160,6 +160,7 @@ struct weft_loop {
     weft__wheel wheel;
     const weft__backend *be;
     void *be_state;
+    unsigned be_caps;                  /* WEFT__CAP_* (core/backend.h) */
     size_t io_inflight;                /* operations the backend has in flight */
 
     weft_task *root;
@@ -184,8 +185,11 @@ struct weft_loop {
     int64_t step_start;                /* debug: when the current task was switched in */
     int threads;
 
-    /* signals (the loop that installed the handlers) */
-    volatile sig_atomic_t sig_pending; /* bit per signal seen: 1 INT, 2 TERM, 4 QUIT */
+    /* signals (signal.c) */
+    volatile sig_atomic_t sig_pending; /* the runtime's: 1 INT, 2 TERM, 4 QUIT */
+    uint64_t sig_watch;                /* bit (sig - 1) per signal weft_signal objects watch */
+    uint64_t sig_user;                 /* watched signals caught, not yet handed to sig_hook */
+    void (*sig_hook)(weft_loop *L, uint64_t sigs); /* the io layer's delivery (loop context) */
 
     weft__post *posted;                /* from other threads; see weft__loop_post */
     int sleeping;                      /* 1 while the loop may block in poll (atomic): posts
@@ -285,8 +289,16 @@ void weft__pool_fini(weft__pool *p);
 void weft__debug_slow_step(weft_loop *L, weft_task *t, int64_t ran);
 void weft__debug_leak_report(weft_loop *L);
 int weft__signals_install(weft_loop *L);
+/* Stops everything signal-related of L (called at every loop's end). */
 void weft__signals_uninstall(weft_loop *L);
 void weft__signals_dispatch(weft_loop *L);
+/* Starts catching sig for L's watchers (L->sig_watch says which signals go
+ * to L->sig_hook): reference-counted per signal across loops. Returns 0,
+ * -EINVAL for a signal that cannot be waited for (SIGKILL, SIGSTOP, the
+ * fault signals, the C library's reserved ones), -EBUSY (too many loops). */
+int weft__signal_catch(weft_loop *L, int sig);
+/* Drops one weft__signal_catch reference on sig. */
+void weft__signal_release(weft_loop *L, int sig);
 int weft__overflow_install(weft_loop *L);
 void weft__overflow_uninstall(weft_loop *L);
 

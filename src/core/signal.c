@@ -1,17 +1,28 @@
-/* Layer 1: the runtime's signal handling.
+/* Layer 1: catching signals: the runtime's SIGINT/SIGTERM handling and the
+ * mechanism under weft_signal (the io layer's signal waits).
  *
- * SIGINT and SIGTERM: the first one cancels the root task (graceful
- * shutdown); a second ends the process at once with the signal's default
- * action, as asyncio does with a second Ctrl+C. SIGQUIT in debug mode dumps
- * the tasks (as Go does) and the program goes on. Handlers are installed by
- * the first loop that asks (opts.signals), chain to handlers installed
- * before them, and are removed when that loop ends. The handler only sets
- * a flag and wakes the loop; the loop acts on it (weft__signals_dispatch).
+ * One handler serves every caught signal. It only records the signal and
+ * wakes a loop (the backend's async-signal-safe wake), then chains to the
+ * handler installed before it; the loop acts on the record in its turn
+ * (weft__signals_dispatch). A signal is caught while anyone needs it
+ * (a reference count per signal; the earlier handler is restored when the
+ * count drops to zero).
+ *
+ * Who gets a signal:
+ *  - every loop whose weft_signal objects watch it (L->sig_watch): the bit
+ *    goes to L->sig_user and the io layer's hook (L->sig_hook) hands it to
+ *    the waiting tasks. Watching SIGINT/SIGTERM takes them from the runtime.
+ *  - otherwise the runtime's loop (the first one started with opts.signals):
+ *    SIGINT and SIGTERM: the first one cancels the root task (graceful
+ *    shutdown); a second ends the process at once with the signal's default
+ *    action, as asyncio does with a second Ctrl+C. SIGQUIT in debug mode
+ *    dumps the tasks (as Go does) and the program goes on.
  *
  * Stack overflows: a SIGSEGV handler on an alternate stack recognises a
  * fault in the running task's guard region and names the task before the
  * process dies; other faults go to the previous handler (or the default). */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +31,16 @@
 #include "core/backend.h"
 #include "core/loop.h"
 
-static weft_loop *sig_loop;
-static struct sigaction old_int, old_term, old_quit;
+#define MAX_SIG 65   /* signals 1..64 */
+#define MAX_LOOPS 64 /* loops catching signals for weft_signal at once */
+
+static pthread_mutex_t sig_mu = PTHREAD_MUTEX_INITIALIZER; /* guards what follows (not the handler) */
+static struct {
+    int refs;
+    struct sigaction old;
+} caught[MAX_SIG];
+static weft_loop *watchers[MAX_LOOPS]; /* read by the handler (atomic loads) */
+static weft_loop *sig_loop;            /* the runtime's loop */
 static volatile sig_atomic_t stop_count;
 
 static void chain(const struct sigaction *old, int sig, siginfo_t *si, void *uc)
@@ -36,9 +55,18 @@ static void chain(const struct sigaction *old, int sig, siginfo_t *si, void *uc)
 static void on_signal(int sig, siginfo_t *si, void *uc)
 {
     int saved = errno;
-    weft_loop *L = sig_loop;
-    const struct sigaction *old = sig == SIGINT ? &old_int : sig == SIGTERM ? &old_term : &old_quit;
-    if (L && (sig == SIGINT || sig == SIGTERM)) {
+    uint64_t bit = 1ull << (sig - 1);
+    int taken = 0;
+    for (int i = 0; i < MAX_LOOPS; i++) {
+        weft_loop *W = __atomic_load_n(&watchers[i], __ATOMIC_ACQUIRE);
+        if (W && (__atomic_load_n(&W->sig_watch, __ATOMIC_ACQUIRE) & bit)) {
+            __atomic_or_fetch(&W->sig_user, bit, __ATOMIC_SEQ_CST);
+            W->be->wake(W);
+            taken = 1;
+        }
+    }
+    weft_loop *L = __atomic_load_n(&sig_loop, __ATOMIC_ACQUIRE);
+    if (!taken && L && (sig == SIGINT || sig == SIGTERM)) {
         if (++stop_count >= 2) {
             signal(sig, SIG_DFL);
             raise(sig);
@@ -47,43 +75,104 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
         }
         __atomic_or_fetch(&L->sig_pending, sig == SIGINT ? 1 : 2, __ATOMIC_SEQ_CST);
         L->be->wake(L);
-    } else if (L && sig == SIGQUIT) {
+    } else if (!taken && L && sig == SIGQUIT && L->debug) {
         __atomic_or_fetch(&L->sig_pending, 4, __ATOMIC_SEQ_CST);
         L->be->wake(L);
     }
-    chain(old, sig, si, uc);
+    chain(&caught[sig].old, sig, si, uc);
     errno = saved;
 }
 
-int weft__signals_install(weft_loop *L)
+/* Takes a reference on catching sig (installs the handler for the first).
+ * Called with sig_mu held. */
+static int hold(int sig)
 {
-    if (sig_loop) return -EBUSY;
-    sig_loop = L;
-    stop_count = 0;
+    if (caught[sig].refs++ > 0) return 0;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = on_signal;
     sa.sa_flags = SA_SIGINFO | SA_RESTART;
     sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
-    if (L->debug) sigaction(SIGQUIT, &sa, &old_quit);
-    /* Writing to a closed socket or pipe must not kill the process. */
-    signal(SIGPIPE, SIG_IGN);
+    if (sigaction(sig, &sa, &caught[sig].old) < 0) {
+        caught[sig].refs--;
+        return -errno;
+    }
     return 0;
+}
+
+static void drop(int sig)
+{
+    if (caught[sig].refs > 0 && --caught[sig].refs == 0) sigaction(sig, &caught[sig].old, NULL);
+}
+
+static int catchable(int sig)
+{
+    return sig >= 1 && sig < MAX_SIG && sig != SIGKILL && sig != SIGSTOP && sig != SIGSEGV &&
+           sig != SIGBUS && sig != SIGFPE && sig != SIGILL && (sig < 32 || sig >= SIGRTMIN);
+}
+
+int weft__signal_catch(weft_loop *L, int sig)
+{
+    if (!catchable(sig)) return -EINVAL;
+    pthread_mutex_lock(&sig_mu);
+    int slot = -1, rc = 0;
+    for (int i = 0; i < MAX_LOOPS; i++) {
+        if (watchers[i] == L) slot = i;
+        else if (!watchers[i] && slot < 0) slot = -2 - i; /* a free one */
+    }
+    if (slot == -1) rc = -EBUSY;
+    else if (slot < -1) __atomic_store_n(&watchers[-2 - slot], L, __ATOMIC_RELEASE);
+    if (rc == 0) rc = hold(sig);
+    pthread_mutex_unlock(&sig_mu);
+    return rc;
+}
+
+void weft__signal_release(weft_loop *L, int sig)
+{
+    (void)L;
+    if (!catchable(sig)) return;
+    pthread_mutex_lock(&sig_mu);
+    drop(sig);
+    pthread_mutex_unlock(&sig_mu);
+}
+
+int weft__signals_install(weft_loop *L)
+{
+    pthread_mutex_lock(&sig_mu);
+    int rc = 0;
+    if (sig_loop) {
+        rc = -EBUSY;
+    } else {
+        __atomic_store_n(&sig_loop, L, __ATOMIC_RELEASE);
+        stop_count = 0;
+        hold(SIGINT);
+        hold(SIGTERM);
+        if (L->debug) hold(SIGQUIT);
+        /* Writing to a closed socket or pipe must not kill the process. */
+        signal(SIGPIPE, SIG_IGN);
+    }
+    pthread_mutex_unlock(&sig_mu);
+    return rc;
 }
 
 void weft__signals_uninstall(weft_loop *L)
 {
-    if (sig_loop != L) return;
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
-    if (L->debug) sigaction(SIGQUIT, &old_quit, NULL);
-    sig_loop = NULL;
+    pthread_mutex_lock(&sig_mu);
+    for (int i = 0; i < MAX_LOOPS; i++)
+        if (watchers[i] == L) __atomic_store_n(&watchers[i], NULL, __ATOMIC_RELEASE);
+    if (sig_loop == L) {
+        drop(SIGINT);
+        drop(SIGTERM);
+        if (L->debug) drop(SIGQUIT);
+        __atomic_store_n(&sig_loop, NULL, __ATOMIC_RELEASE);
+    }
+    pthread_mutex_unlock(&sig_mu);
 }
 
 void weft__signals_dispatch(weft_loop *L)
 {
+    uint64_t user = __atomic_exchange_n(&L->sig_user, 0, __ATOMIC_SEQ_CST);
+    if (user && L->sig_hook) L->sig_hook(L, user);
     int bits = __atomic_exchange_n(&L->sig_pending, 0, __ATOMIC_SEQ_CST);
     if ((bits & 3) && L->root) weft_cancel(L->root);
     if (bits & 4) (void)weft_dump_tasks(stderr);

@@ -1,0 +1,691 @@
+/* Layer 4a: buffered streams (weft/io.h) and the fd transport.
+ *
+ * Read side: rb holds what the kernel gave and nobody has read yet. A read
+ * at least as large as the buffer's capacity goes straight into the
+ * caller's buffer when nothing is buffered.
+ *
+ * Write side: wb queues bytes not yet taken by the kernel. With nothing
+ * queued, a write first tries the transport's non-waiting send (epoll's
+ * try-first: most writes end there, without a copy); a large write is sent
+ * from the caller's buffer while the caller waits; whatever remains is
+ * copied into wb and sent in the background (one op in flight, s->wop),
+ * each completion starting the next send until wb is empty. wb is never
+ * moved while a send reads from it: a growing queue gets a new buffer and
+ * the old one is freed when that send completes (s->wold). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "backend/backends.h"
+#include "io/stream.h"
+
+#define RBUF_SIZE (16 * 1024) /* grows for read_until limits beyond it */
+#define HIGH_WATER (64 * 1024)
+#define SYNC_MIN (16 * 1024) /* writes this large are sent from the caller's buffer */
+
+static size_t queued(const weft_stream *s) { return s->wend - s->wpos; }
+
+/* ------------------------------------------------------- fd transport */
+
+static ssize_t fd_read(weft_stream *s, void *buf, size_t len)
+{
+    weft__io op = {.op = s->is_sock ? WEFT__OP_RECV : WEFT__OP_READ, .fd = s->fd, .buf = buf,
+                   .len = len, .w.what = "stream read"};
+    return weft__io_wait(s->loop, &op);
+}
+
+static ssize_t fd_try_send(weft_stream *s, const void *buf, size_t len)
+{
+    if (!(s->loop->be_caps & WEFT__CAP_TRY)) return -EAGAIN;
+    weft__io op = {.op = s->is_sock ? WEFT__OP_SEND : WEFT__OP_WRITE, .fd = s->fd,
+                   .buf = (void *)buf, .len = len};
+    return weft__sys_run(&op);
+}
+
+static ssize_t fd_send(weft_stream *s, const void *buf, size_t len)
+{
+    weft__io op = {.op = s->is_sock ? WEFT__OP_SEND : WEFT__OP_WRITE, .fd = s->fd,
+                   .buf = (void *)buf, .len = len, .w.what = "stream write"};
+    return weft__io_wait(s->loop, &op);
+}
+
+static void wop_done(weft__io *op, int res)
+{
+    weft__stream_sent(WEFT__CONTAINER(op, weft_stream, wop), res);
+}
+
+static int fd_send_start(weft_stream *s, const void *buf, size_t len)
+{
+    s->wop.op = s->is_sock ? WEFT__OP_SEND : WEFT__OP_WRITE;
+    s->wop.fd = s->fd;
+    s->wop.buf = (void *)buf;
+    s->wop.len = len;
+    s->wop.flags = 0;
+    s->wop.done = wop_done;
+    return s->loop->be->start(s->loop, &s->wop);
+}
+
+static void fd_send_cancel(weft_stream *s) { s->loop->be->cancel(s->loop, &s->wop); }
+
+static int fd_shutdown(weft_stream *s)
+{
+    if (!s->is_sock) { /* a pipe: its end is closing it */
+        int rc = weft_fd_close(s->fd);
+        s->fd = -1;
+        return rc;
+    }
+    return shutdown(s->fd, SHUT_WR) < 0 ? -errno : 0;
+}
+
+static void fd_close(weft_stream *s)
+{
+    if (s->fd >= 0) WEFT_IGNORE(weft_fd_close(s->fd));
+    s->fd = -1;
+}
+
+static const weft__transport fd_transport = {
+    .name = "fd",
+    .read = fd_read,
+    .try_send = fd_try_send,
+    .send = fd_send,
+    .send_start = fd_send_start,
+    .send_cancel = fd_send_cancel,
+    .shutdown = fd_shutdown,
+    .close = fd_close,
+};
+
+/* ------------------------------------------- multishot receive transport */
+
+/* On io_uring with provided buffers, a socket stream receives through one
+ * multishot recv armed at its first read: each arrival becomes a chunk (a
+ * provided buffer) queued on the stream, with no submission per read. A
+ * reader copies from the chunks and gives each buffer back once read, or
+ * waits on the stream (not on a kernel op: cancelling the reader touches
+ * nothing in flight). A reader that lags MQ_STOP chunks behind pauses the
+ * multishot (cancel; re-armed by the read that empties the queue); when
+ * the kernel runs out of buffers, the next read is a plain recv. Bulk
+ * data (a completion that fills a whole buffer) also pauses it: large
+ * transfers go faster as plain recvs straight into the reader's buffer
+ * (no second copy), and the stream comes back to multishot after a plain
+ * recv that returns less than a buffer's worth. */
+#define MQ_STOP 8
+#define MULTI_BULK (16 * 1024) /* a plain recv this short ends bulk mode */
+
+static int multi_off; /* the kernel refused multishot receives: plain ones from now on */
+
+static struct weft__chunk *mq_at(weft_stream *s, size_t i)
+{
+    return &s->mq[(s->mq_head + i) & (s->mq_cap - 1)];
+}
+
+static int mq_push(weft_stream *s, char *p, uint32_t len, uint16_t bid)
+{
+    if (s->mq_n == s->mq_cap) {
+        size_t cap = s->mq_cap ? s->mq_cap * 2 : 8;
+        struct weft__chunk *n = malloc(cap * sizeof *n);
+        if (!n) return -ENOMEM;
+        for (size_t i = 0; i < s->mq_n; i++) n[i] = *mq_at(s, i);
+        free(s->mq);
+        s->mq = n;
+        s->mq_cap = cap;
+        s->mq_head = 0;
+    }
+    *mq_at(s, s->mq_n++) = (struct weft__chunk){p, len, bid};
+    return 0;
+}
+
+static void wake_reader(weft_stream *s)
+{
+    weft__wait *w = s->rwait;
+    if (w) {
+        s->rwait = NULL;
+        weft__wake(w, 0);
+    }
+}
+
+static void mop_done(weft__io *op, int res)
+{
+    weft_stream *s = WEFT__CONTAINER(op, weft_stream, mop);
+    weft_loop *L = s->loop;
+    if (res > 0) {
+        if (mq_push(s, op->buf, (uint32_t)res, op->bid) < 0) {
+            L->be->buf_put(L, op->bid);
+            if (!s->merr) s->merr = -ENOMEM;
+        } else if (s->mstate == 1 && op->more && (s->mq_n >= MQ_STOP || (size_t)res == op->len)) {
+            if ((size_t)res == op->len) s->mbulk = 1; /* bulk data */
+            s->mstate = 2;                            /* or the reader lags */
+            L->be->cancel(L, op);
+        }
+    } else if (res == 0) {
+        s->meof = 1;
+    } else if (res == -ENOBUFS) {
+        s->mplain = 1;
+    } else if (res == -EINVAL && !s->mq_n && !s->meof) { /* no multishot recv in this kernel */
+        multi_off = 1;
+        s->mplain = 1;
+    } else if (res != -ECANCELED || s->mstate != 2) {
+        if (!s->merr) s->merr = res;
+    }
+    if (!op->more) s->mstate = 0;
+    wake_reader(s);
+}
+
+struct reader_wait {
+    weft__wait w;
+    weft_stream *s;
+};
+
+static void reader_cancel(weft__wait *w, int reason)
+{
+    weft_stream *s = WEFT__CONTAINER(w, struct reader_wait, w)->s;
+    if (s->rwait == w) s->rwait = NULL;
+    weft__wake(w, reason);
+}
+
+/* Waits for mop_done (cancellable or not). */
+static int wait_chunk(weft_stream *s, int cancellable)
+{
+    weft_loop *L = s->loop;
+    struct reader_wait rw = {{.cancel = cancellable ? reader_cancel : NULL, .what = "stream read"}, s};
+    if (cancellable) {
+        int rc = weft__check(L, L->current);
+        if (rc) return rc;
+    }
+    s->rwait = &rw.w;
+    L->io_inflight++; /* a task waits for I/O */
+    int rc = weft__park(&rw.w);
+    L->io_inflight--;
+    if (s->rwait == &rw.w) s->rwait = NULL;
+    return rc;
+}
+
+static ssize_t multi_read(weft_stream *s, void *buf, size_t len)
+{
+    weft_loop *L = s->loop;
+    for (;;) {
+        if (s->mq_n) {
+            size_t got = 0;
+            while (s->mq_n && got < len) {
+                struct weft__chunk *c = mq_at(s, 0);
+                size_t n = c->len < len - got ? c->len : len - got;
+                memcpy((char *)buf + got, c->p, n);
+                got += n;
+                c->p += n;
+                c->len -= (uint32_t)n;
+                if (!c->len) {
+                    L->be->buf_put(L, c->bid);
+                    s->mq_head = (s->mq_head + 1) & (s->mq_cap - 1);
+                    s->mq_n--;
+                }
+            }
+            return (ssize_t)got;
+        }
+        if (s->meof) return 0;
+        if (s->merr) {
+            int e = s->merr;
+            s->merr = 0;
+            return e;
+        }
+        if (s->mstate == 0) {
+            if (s->mplain || s->mbulk || multi_off) {
+                s->mplain = 0;
+                ssize_t r = fd_read(s, buf, len);
+                if (r >= 0 && (size_t)r < MULTI_BULK) s->mbulk = 0; /* small again */
+                return r;
+            }
+            s->mop = (weft__io){.op = WEFT__OP_RECV_MULTI, .fd = s->fd, .done = mop_done};
+            int r = L->be->start(L, &s->mop);
+            if (r != -EINPROGRESS) {
+                if (r != -EOPNOTSUPP) return r;
+                multi_off = 1;
+                continue;
+            }
+            s->mstate = 1;
+        }
+        int rc = wait_chunk(s, 1);
+        if (rc < 0) return rc;
+    }
+}
+
+/* Before the stream is freed: the multishot ends and its buffers go back. */
+static void multi_stop(weft_stream *s)
+{
+    weft_loop *L = s->loop;
+    if (s->mstate) {
+        if (s->mstate == 1) {
+            s->mstate = 2;
+            L->be->cancel(L, &s->mop);
+        }
+        while (s->mstate) (void)wait_chunk(s, 0);
+    }
+    while (s->mq_n) {
+        L->be->buf_put(L, mq_at(s, 0)->bid);
+        s->mq_head = (s->mq_head + 1) & (s->mq_cap - 1);
+        s->mq_n--;
+    }
+    free(s->mq);
+    s->mq = NULL;
+}
+
+static const weft__transport multi_transport = {
+    .name = "fd+multishot",
+    .read = multi_read,
+    .try_send = fd_try_send,
+    .send = fd_send,
+    .send_start = fd_send_start,
+    .send_cancel = fd_send_cancel,
+    .shutdown = fd_shutdown,
+    .close = fd_close,
+};
+
+/* ------------------------------------------------------------ make/free */
+
+int weft__stream_new(weft_stream **out, int fd, int is_sock, const weft__transport *tp)
+{
+    weft_stream *s = calloc(1, sizeof *s);
+    if (!s) return -ENOMEM;
+    if (!tp)
+        tp = is_sock && (weft__L->be_caps & WEFT__CAP_RECV_MULTI) && !multi_off ? &multi_transport
+                                                                                : &fd_transport;
+    s->tp = tp;
+    s->loop = weft__L;
+    s->fd = fd;
+    s->is_sock = (uint8_t)is_sock;
+    s->high = HIGH_WATER;
+    s->low = HIGH_WATER / 4;
+    *out = s;
+    return 0;
+}
+
+int weft_stream_open_fd(weft_stream **out, int fd)
+{
+    if (!weft__L || !out || fd < 0) return -EINVAL;
+    struct stat st;
+    if (fstat(fd, &st) < 0) return -errno;
+    int rc = weft_fd_set_nonblocking(fd, 1);
+    if (rc < 0) return rc;
+    return weft__stream_new(out, fd, S_ISSOCK(st.st_mode), NULL);
+}
+
+int weft_stream_fd(const weft_stream *s) { return s ? s->fd : -EINVAL; }
+
+/* ---------------------------------------------------------- write queue */
+
+/* Starts background sends while bytes are queued and none is in flight. */
+static void kick(weft_stream *s)
+{
+    while (queued(s) && !s->sending && !s->werr && !s->closing) {
+        int r = s->tp->send_start(s, s->wb + s->wpos, queued(s));
+        if (r == -EINPROGRESS) {
+            s->sending = 1;
+            return;
+        }
+        if (r <= 0) {
+            s->werr = r < 0 ? r : -EPIPE;
+            s->wpos = s->wend = 0;
+            return;
+        }
+        s->wpos += (size_t)r;
+        if (s->wpos == s->wend) s->wpos = s->wend = 0;
+    }
+}
+
+static void wake_writer(weft_stream *s)
+{
+    weft__wait *w = s->wwait;
+    if (w && (s->werr || (queued(s) <= s->wwant && !(s->wwant == 0 && s->sending)))) {
+        s->wwait = NULL;
+        weft__wake(w, 0);
+    }
+}
+
+void weft__stream_sent(weft_stream *s, int res)
+{
+    s->sending = 0;
+    if (s->wold) {
+        free(s->wold);
+        s->wold = NULL;
+    }
+    if (s->closing) { /* close gave up on the queue */
+        s->wpos = s->wend = 0;
+    } else if (res > 0) {
+        s->wpos += (size_t)res;
+        if (s->wpos >= s->wend) s->wpos = s->wend = 0;
+    } else {
+        if (!s->werr) s->werr = res < 0 ? res : -EPIPE;
+        s->wpos = s->wend = 0;
+    }
+    kick(s);
+    wake_writer(s);
+}
+
+/* Room for n more bytes at the end of the queue. */
+static int reserve(weft_stream *s, size_t n)
+{
+    size_t q = queued(s);
+    if (!s->sending && s->wpos > 0) { /* nothing reads the buffer: compact */
+        memmove(s->wb, s->wb + s->wpos, q);
+        s->wpos = 0;
+        s->wend = q;
+    }
+    if (s->wcap - s->wend >= n) return 0;
+    size_t cap = s->wcap ? s->wcap : 4096;
+    while (cap < q + n) cap *= 2;
+    char *nb = malloc(cap);
+    if (!nb) return -ENOMEM;
+    if (q) memcpy(nb, s->wb + s->wpos, q);
+    if (s->sending && !s->wold) {
+        /* the send in flight reads the old buffer: free it when it ends;
+         * its bytes stay counted at the head of the new queue */
+        s->wold = s->wb;
+    } else {
+        free(s->wb); /* (with wold set, the send in flight reads wold) */
+    }
+    s->wb = nb;
+    s->wcap = cap;
+    s->wpos = 0;
+    s->wend = q;
+    return 0;
+}
+
+static ssize_t append(weft_stream *s, const char *p, size_t n)
+{
+    if (!n) return 0;
+    int rc = reserve(s, n);
+    if (rc < 0) return rc;
+    memcpy(s->wb + s->wend, p, n);
+    s->wend += n;
+    return 0;
+}
+
+/* The part of a write nothing is queued ahead of: try to send it at once,
+ * or (large) from the caller's buffer while waiting. Returns bytes sent. */
+static size_t send_direct(weft_stream *s, const char *p, size_t n, int *err)
+{
+    size_t done = 0;
+    ssize_t r = s->tp->try_send ? s->tp->try_send(s, p, n) : -EAGAIN;
+    if (r > 0) done = (size_t)r;
+    else if (r < 0 && r != -EAGAIN) {
+        *err = (int)r;
+        return 0;
+    }
+    if (n - done < SYNC_MIN || !s->loop->current) return done;
+    while (done < n) {
+        r = s->tp->send(s, p + done, n - done);
+        if (r == -ECANCELED || r == -ETIMEDOUT) break; /* queue the rest */
+        if (r <= 0) {
+            *err = r < 0 ? (int)r : -EPIPE;
+            break;
+        }
+        done += (size_t)r;
+    }
+    return done;
+}
+
+ssize_t weft_stream_writev(weft_stream *s, const struct iovec *iov, int n)
+{
+    if (!s || n < 0 || (n && !iov)) return -EINVAL;
+    if (s->werr) return s->werr;
+    if (s->closing) return -EPIPE;
+    size_t total = 0;
+    for (int i = 0; i < n; i++) total += iov[i].iov_len;
+    if (!total) return 0;
+    int direct = !queued(s) && !s->sending;
+    for (int i = 0; i < n; i++) {
+        const char *p = iov[i].iov_base;
+        size_t len = iov[i].iov_len;
+        if (direct && len) {
+            int err = 0;
+            size_t d = send_direct(s, p, len, &err);
+            if (err) {
+                s->werr = err;
+                return err;
+            }
+            if (d < len) direct = 0;
+            p += d;
+            len -= d;
+        }
+        ssize_t rc = append(s, p, len);
+        if (rc < 0) return rc;
+    }
+    kick(s);
+    if (s->werr) return s->werr;
+    return (ssize_t)total;
+}
+
+ssize_t weft_stream_write(weft_stream *s, const void *buf, size_t len)
+{
+    struct iovec v = {(void *)buf, len};
+    return weft_stream_writev(s, &v, 1);
+}
+
+struct queue_wait {
+    weft__wait w;
+    weft_stream *s;
+};
+
+static void writer_cancel(weft__wait *w, int reason)
+{
+    weft_stream *s = WEFT__CONTAINER(w, struct queue_wait, w)->s;
+    if (s->wwait == w) s->wwait = NULL;
+    weft__wake(w, reason);
+}
+
+/* Waits until at most `want` bytes are queued (0: and no send in flight)
+ * or the stream broke. */
+static int wait_queue(weft_stream *s, size_t want, int cancellable)
+{
+    struct queue_wait wq = {{.cancel = cancellable ? writer_cancel : NULL, .what = "stream flush"}, s};
+    while (!s->werr && (queued(s) > want || (want == 0 && s->sending))) {
+        if (s->wwait) return -EBUSY;
+        if (cancellable) {
+            int rc = weft__check(s->loop, s->loop->current);
+            if (rc) return rc;
+        }
+        s->wwant = want;
+        s->wwait = &wq.w;
+        int rc = weft__park(&wq.w);
+        if (s->wwait == &wq.w) s->wwait = NULL;
+        if (rc < 0) return rc;
+    }
+    return s->werr;
+}
+
+int weft_stream_flush(weft_stream *s)
+{
+    if (!s) return -EINVAL;
+    weft_loop *L = weft__L;
+    if (!L || !L->current) return -EINVAL;
+    int rc = weft__check(L, L->current);
+    if (rc) return rc;
+    if (s->werr) return s->werr;
+    if (queued(s) <= s->high && (s->high || !s->sending)) return 0;
+    return wait_queue(s, s->high ? s->low : 0, 1);
+}
+
+void weft_stream_set_write_limit(weft_stream *s, size_t high)
+{
+    if (!s) return;
+    s->high = high;
+    s->low = high / 4;
+}
+
+size_t weft_stream_write_queued(const weft_stream *s) { return s ? queued(s) : 0; }
+
+int weft_stream_write_eof(weft_stream *s)
+{
+    if (!s) return -EINVAL;
+    weft_loop *L = weft__L;
+    if (!L || !L->current) return -EINVAL;
+    int rc = weft__check(L, L->current);
+    if (rc) return rc;
+    rc = wait_queue(s, 0, 1);
+    if (rc < 0) return rc;
+    return s->tp->shutdown(s);
+}
+
+/* Ends a stream: rc is the close's result so far. */
+static int finish_close(weft_stream *s, int rc)
+{
+    s->closing = 1;
+    if (s->sending) {
+        s->tp->send_cancel(s);
+        (void)wait_queue(s, 0, 0); /* its completion must come before the free */
+    }
+    if (s->tp == &multi_transport) multi_stop(s);
+    s->tp->close(s);
+    if (!rc && s->werr) rc = s->werr;
+    free(s->wold);
+    free(s->wb);
+    free(s->rb);
+    if (s->owner) *s->owner = NULL;
+    free(s);
+    return rc;
+}
+
+int weft_stream_close(weft_stream *s)
+{
+    if (!s) return 0;
+    int rc = 0;
+    if (weft__L && weft__L->current && !s->werr && (queued(s) || s->sending))
+        rc = wait_queue(s, 0, 1);
+    return finish_close(s, rc);
+}
+
+void weft__stream_abort(weft_stream *s)
+{
+    if (s) (void)finish_close(s, 0);
+}
+
+/* ----------------------------------------------------------- read side */
+
+/* Reads more into rb (at least one byte, waiting). Returns > 0, 0 at the
+ * end of the stream (eof set), or -errno (sticky). */
+static ssize_t fill(weft_stream *s)
+{
+    if (s->eof) return 0;
+    if (s->rerr) return s->rerr;
+    if (!s->rb) {
+        s->rb = malloc(RBUF_SIZE);
+        if (!s->rb) return -ENOMEM;
+        s->rcap = RBUF_SIZE;
+    }
+    if (s->rpos == s->rend) s->rpos = s->rend = 0;
+    else if (s->rend == s->rcap && s->rpos > 0) {
+        memmove(s->rb, s->rb + s->rpos, s->rend - s->rpos);
+        s->rend -= s->rpos;
+        s->rpos = 0;
+    }
+    ssize_t r = s->tp->read(s, s->rb + s->rend, s->rcap - s->rend);
+    if (r > 0) s->rend += (size_t)r;
+    else if (r == 0) s->eof = 1;
+    else if (r != -ECANCELED && r != -ETIMEDOUT && r != -EAGAIN) s->rerr = (int)r;
+    return r;
+}
+
+static int task_ok(void)
+{
+    weft_loop *L = weft__L;
+    return L && L->current;
+}
+
+ssize_t weft_stream_read(weft_stream *s, void *buf, size_t len)
+{
+    if (!s || !task_ok()) return -EINVAL;
+    int rc = weft__check(s->loop, s->loop->current);
+    if (rc) return rc;
+    size_t have = s->rend - s->rpos;
+    if (!have) {
+        if (!len) return 0;
+        if (len >= RBUF_SIZE && !s->eof && !s->rerr) { /* straight into the caller's buffer */
+            ssize_t r = s->tp->read(s, buf, len);
+            if (r == 0) s->eof = 1;
+            else if (r < 0 && r != -ECANCELED && r != -ETIMEDOUT) s->rerr = (int)r;
+            return r;
+        }
+        ssize_t r = fill(s);
+        if (r <= 0) return r;
+        have = s->rend - s->rpos;
+    }
+    size_t n = have < len ? have : len;
+    memcpy(buf, s->rb + s->rpos, n);
+    s->rpos += n;
+    return (ssize_t)n;
+}
+
+int weft_stream_read_exactly(weft_stream *s, void *buf, size_t len)
+{
+    char *p = buf;
+    size_t got = 0;
+    while (got < len) {
+        ssize_t r = weft_stream_read(s, p + got, len - got);
+        if (r == 0) return WEFT_EOF;
+        if (r < 0) return (int)r;
+        got += (size_t)r;
+    }
+    return 0;
+}
+
+/* Makes rb able to hold cap unread bytes. */
+static int rb_room(weft_stream *s, size_t cap)
+{
+    if (s->rb && s->rcap >= cap) return 0;
+    size_t n = s->rcap ? s->rcap : RBUF_SIZE;
+    while (n < cap) n *= 2;
+    char *nb = malloc(n);
+    if (!nb) return -ENOMEM;
+    size_t have = s->rend - s->rpos;
+    if (have) memcpy(nb, s->rb + s->rpos, have);
+    free(s->rb);
+    s->rb = nb;
+    s->rcap = n;
+    s->rpos = 0;
+    s->rend = have;
+    return 0;
+}
+
+ssize_t weft_stream_read_until(weft_stream *s, const void *delim, size_t dlen, void *buf,
+                               size_t cap)
+{
+    if (!s || !delim || !dlen || !task_ok()) return -EINVAL;
+    int rc = weft__check(s->loop, s->loop->current);
+    if (rc) return rc;
+    rc = rb_room(s, cap);
+    if (rc < 0) return rc;
+    size_t scanned = 0; /* no delimiter ends within the first `scanned` bytes */
+    for (;;) {
+        size_t have = s->rend - s->rpos;
+        size_t from = scanned >= dlen ? scanned - dlen + 1 : 0;
+        if (have >= dlen && have > from) {
+            const char *hit = memmem(s->rb + s->rpos + from, have - from, delim, dlen);
+            if (hit) {
+                size_t n = (size_t)(hit - (s->rb + s->rpos)) + dlen;
+                if (n > cap) return WEFT_ELIMIT;
+                memcpy(buf, s->rb + s->rpos, n);
+                s->rpos += n;
+                return (ssize_t)n;
+            }
+        }
+        if (have >= cap) return WEFT_ELIMIT;
+        scanned = have;
+        ssize_t r = fill(s);
+        if (r == 0) return WEFT_EOF;
+        if (r < 0) return r;
+    }
+}
+
+ssize_t weft_stream_readline(weft_stream *s, char *buf, size_t cap)
+{
+    if (!s || !buf || cap < 2) return -EINVAL;
+    ssize_t r = weft_stream_read_until(s, "\n", 1, buf, cap - 1);
+    if (r == WEFT_EOF) { /* the last line, unterminated */
+        r = (ssize_t)(s->rend - s->rpos);
+        memcpy(buf, s->rb + s->rpos, (size_t)r);
+        s->rpos = s->rend;
+    }
+    if (r >= 0) buf[r] = 0;
+    return r;
+}

@@ -130,6 +130,58 @@ WEFT_API WEFT_NODISCARD ssize_t weft_udp_sendto(int fd, const void *buf, size_t 
  * NULL). Returns its length or -errno. Waits. */
 WEFT_API WEFT_NODISCARD ssize_t weft_udp_recvfrom(int fd, void *buf, size_t len, weft_addr *from);
 
+/* ================================================================== DNS
+ *
+ * Name resolution that never blocks the loop. Numeric addresses and
+ * "localhost" (::1 and 127.0.0.1, RFC 6761) resolve at once without any
+ * network traffic. Other names go to c-ares, driven by the loop (its
+ * sockets wait on the backend like any other fd), using the system's
+ * /etc/resolv.conf and /etc/hosts unless configured otherwise; a name
+ * c-ares finds nowhere is then tried with getaddrinfo on the worker pool,
+ * so names only NSS knows (mDNS, LDAP, ...) resolve too. Every socket
+ * constructor (weft_tcp_connect, weft_tcp_listen, weft_udp_*) resolves
+ * through the same resolver. The resolver belongs to its loop: each loop
+ * has its own configuration. */
+
+/* Resolver options. Start from WEFT_RESOLVER_OPTIONS_INIT. */
+typedef struct weft_resolver_options {
+    const char *servers; /* "ip[:port],..." ("127.0.0.1:5353,[::1]:53"): ask these servers
+                            only; NULL (default): the system's */
+    int64_t timeout_ns;  /* per attempt; 0: c-ares's default (5 s) */
+    int tries;           /* attempts per server; 0: c-ares's default (4) */
+    int hosts_file;      /* 1 (default): answer from /etc/hosts first */
+    int fallback;        /* getaddrinfo on the worker pool for names DNS does not know:
+                            1 always, 0 never, -1 (default): only with the system's
+                            servers (so given servers are the only ones asked) */
+} weft_resolver_options;
+#define WEFT_RESOLVER_OPTIONS_INIT {NULL, 0, 0, 1, -1}
+
+/* Sets the current loop's resolver configuration (o NULL: the defaults).
+ * Lookups made afterwards use it. Returns 0; -EINVAL for a malformed
+ * servers list or option, or outside a loop; -EBUSY while lookups are in
+ * flight (including ones abandoned by cancelled callers, until their
+ * queries end); -ENOSYS when servers are given and weft was built without
+ * c-ares; -ENOMEM. On failure the previous configuration stays. Does not
+ * wait. */
+WEFT_API WEFT_NODISCARD int weft_resolver_configure(const weft_resolver_options *o);
+
+/* Resolves host into at most max addresses with port (0-65535), stored in
+ * out in the order to try them: IPv6 and IPv4 interleaved, starting with
+ * the family the system prefers (RFC 6724 and 8305). family is AF_UNSPEC,
+ * AF_INET or AF_INET6. Returns the number stored (>= 1), or: -ENOENT (no
+ * such host, or no address of that family), -EAGAIN (no usable answer:
+ * the servers did not answer within their timeouts and tries, failed or
+ * refused; try again later), -EINVAL (NULL or empty host, bad port or
+ * family), -ENOMEM, and -ECANCELED / -ETIMEDOUT when the task is cancelled
+ * or a deadline scope expires: the call then returns at once and the query
+ * is abandoned (its answer is dropped when it comes). A DNS server's
+ * timeout is -EAGAIN, never -ETIMEDOUT. Waits (numeric hosts and
+ * "localhost" never do). */
+WEFT_API WEFT_NODISCARD int weft_resolve(const char *host, int port, int family, weft_addr *out,
+                                         size_t max);
+
+/* ============================================================== end DNS */
+
 #ifdef __cplusplus
 }
 #endif

@@ -15,10 +15,12 @@
  * most max addresses in out, in the order to try them (RFC 6724 / 8305:
  * IPv6 first, families interleaved). host NULL or "" gives the wildcard
  * address ("::", then "0.0.0.0"), for binding. Returns the number of
- * addresses (>= 1), -ENOENT for a name that does not resolve, -EINVAL, or
- * -ECANCELED / -ETIMEDOUT. May wait (a cancellation point); numeric
- * addresses and "localhost" never do. Caller: a task (or any thread for
- * numeric hosts and "localhost"). */
+ * addresses (>= 1), -ENOENT for a name that does not resolve, -EAGAIN when
+ * the DNS servers give no usable answer, -EINVAL (also for a name asked
+ * outside a task), -ENOMEM, or -ECANCELED / -ETIMEDOUT. May wait (a
+ * cancellation point); numeric addresses and "localhost" never do. Names
+ * go to the loop's resolver (dns.c; weft_resolve is the public face).
+ * Caller: a task (or any thread for numeric hosts and "localhost"). */
 int weft__resolve(const char *host, int port, int socktype, weft_addr *out, size_t max);
 
 #endif

@@ -147,8 +147,8 @@ WEFT_API WEFT_NODISCARD ssize_t weft_udp_recvfrom(int fd, void *buf, size_t len,
 typedef struct weft_resolver_options {
     const char *servers; /* "ip[:port],..." ("127.0.0.1:5353,[::1]:53"): ask these servers
                             only; NULL (default): the system's */
-    int64_t timeout_ns;  /* per attempt; 0: c-ares's default (5 s) */
-    int tries;           /* attempts per server; 0: c-ares's default (4) */
+    int64_t timeout_ns;  /* per attempt; 0: the system's (resolv.conf, else c-ares's) */
+    int tries;           /* attempts per server; 0: the system's (likewise) */
     int hosts_file;      /* 1 (default): answer from /etc/hosts first */
     int fallback;        /* getaddrinfo on the worker pool for names DNS does not know:
                             1 always, 0 never, -1 (default): only with the system's

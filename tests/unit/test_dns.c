@@ -480,6 +480,9 @@ static void test_tcp_connect_by_name(void **s)
 
 int main(void)
 {
+#ifndef WEFT_HAVE_CARES
+    return 77; /* built without c-ares: no way to point lookups at the fake server */
+#endif
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_localhost_and_numeric),
         cmocka_unit_test(test_known_unknown_failed),

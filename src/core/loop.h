@@ -147,9 +147,9 @@ struct weft_loop {
      * stream of wake-ups cannot starve it. */
     weft__runq ready;
     weft__runq fresh;
-    uint32_t picks;                    /* picks from `ready`, for the 1-in-64 rule */
     int64_t now;                       /* cached clock */
-    uint32_t switches;                 /* task-to-task switches, for the budget check */
+    uint32_t switches;                 /* task-to-task switches: every 64th looks at the
+                                          clock (run budget) and picks from `fresh` */
     int budget_out;                    /* 1: return to the loop (I/O, timers) */
     int64_t turn_start;                /* when this turn started running tasks */
     weft__ctx main_ctx;                /* the loop's own context (the thread's stack) */
@@ -211,8 +211,9 @@ extern __thread weft_loop *weft__L __attribute__((tls_model("initial-exec")));
  * point: returns -ECANCELED / -ETIMEDOUT at once, without parking, when the
  * task is cancelled (and unshielded) or past its deadline. */
 int weft__park(weft__wait *w);
-/* Makes w's task runnable with result. Exactly once per park. */
-void weft__wake(weft__wait *w, int result);
+/* Makes w's task runnable with result. Exactly once per park. (Inline:
+ * it is on every hand-off's path.) */
+static inline void weft__wake(weft__wait *w, int result);
 /* Interrupts t's wait with reason if it is parked interruptibly and not
  * already being interrupted. */
 void weft__interrupt(weft_task *t, int reason);
@@ -229,6 +230,15 @@ static inline void weft__runq_push(weft__runq *q, weft_task *t)
 static inline void weft__ready(weft_loop *L, weft_task *t) { weft__runq_push(&L->ready, t); }
 /* Whether any task is runnable. */
 static inline int weft__runnable(const weft_loop *L) { return L->ready.head || L->fresh.head; }
+
+static inline void weft__wake(weft__wait *w, int result)
+{
+    weft_task *t = w->task;
+    w->result = result;
+    t->wait = NULL;
+    t->state = WEFT__READY;
+    weft__runq_push(&t->loop->ready, t);
+}
 /* Runs ready tasks until none is left or the budget is spent (loop context). */
 void weft__run_ready(weft_loop *L);
 /* Switches from the finishing task to the loop for good. */

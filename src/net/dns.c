@@ -109,6 +109,16 @@ static void add_addr(weft_addr *a, size_t *n, size_t max, const struct sockaddr 
 
 static void dns_fini(weft_loop *L);
 
+/* $WEFT_DNS_SERVERS ("ip[:port],...") stands in for the system's servers
+ * (what "servers = NULL" means), and then no getaddrinfo fallback runs
+ * either, since it would ask the system's resolver. The test suite sets it
+ * to a closed loopback port, so no test can ever reach the real resolver. */
+static const char *env_servers(void)
+{
+    const char *e = getenv("WEFT_DNS_SERVERS");
+    return e && *e ? e : NULL;
+}
+
 static struct dns *dns_get(weft_loop *L)
 {
     struct dns *d = L->ext[WEFT__EXT_DNS];
@@ -424,7 +434,8 @@ static int channel_open(struct dns *d)
         return ares_code(st);
     }
     ares_set_socket_functions(d->ch, &dns_sockets, d);
-    if (d->servers && ares_set_servers_ports_csv(d->ch, d->servers) != ARES_SUCCESS) {
+    const char *servers = d->servers ? d->servers : env_servers();
+    if (servers && ares_set_servers_ports_csv(d->ch, servers) != ARES_SUCCESS) {
         ares_destroy(d->ch);
         d->ch = NULL;
         return -EINVAL;
@@ -562,16 +573,19 @@ int weft__dns_lookup(const char *host, int port, int socktype, int family, weft_
     if (rc) return rc;
     struct dns *d = dns_get(L);
     if (!d) return -ENOMEM;
+    int fallback = d->fallback && !(d->servers == NULL && env_servers());
 #ifdef WEFT_HAVE_CARES
     rc = channel_open(d);
     if (rc == 0) {
         rc = cares_lookup(d, host, port, socktype, family, out, max);
-        if (rc != -ENOENT || !d->fallback) return rc;
-    } else if (!d->fallback) {
+        if (rc != -ENOENT || !fallback) return rc;
+    } else if (!fallback) {
         return rc;
     }
     rc = weft__check(L, L->current);
     if (rc) return rc;
+#else
+    if (!fallback) return -EAGAIN;
 #endif
     return fb_lookup(L, host, port, socktype, family, out, max);
 }

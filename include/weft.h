@@ -9,7 +9,9 @@
 #include "weft/version.h"
 #include "weft/error.h"
 #include "weft/core.h"
+#include "weft/sync.h"
 #include "weft/io.h"
 #include "weft/net.h"
+#include "weft/http.h"
 
 #endif /* WEFT_H */

@@ -15,6 +15,7 @@
  * still alive and waits for them inside a shield, then the loop ends. */
 #include <errno.h>
 #include <pthread.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +55,7 @@ size_t weft__loop_drain(weft_loop *L)
 
 static int64_t timeout_for(weft_loop *L)
 {
-    if (L->ready_head || __atomic_load_n(&L->posted, __ATOMIC_ACQUIRE)) return 0;
+    if (weft__runnable(L) || __atomic_load_n(&L->posted, __ATOMIC_ACQUIRE)) return 0;
     if (L->virtual_clock) {
         if (L->io_inflight == 0 && L->wheel.count > 0) {
             int64_t t = weft__wheel_earliest(&L->wheel);
@@ -180,6 +181,10 @@ int weft_run_opts(const weft_options *o, weft_fn main, void *arg)
     }
     if (L->signals) (void)weft__signals_install(L);
     (void)weft__overflow_install(L);
+    /* Timers are the loop's business: no 50 us of timer slack on its waits
+     * (restored when the loop ends). */
+    int old_slack = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
+    (void)prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 
     struct root_arg ra = {main, arg};
     weft_spawn_options so = {"main", 0};
@@ -201,6 +206,7 @@ int weft_run_opts(const weft_options *o, weft_fn main, void *arg)
         fprintf(stderr, "weft: %zu stack(s) of %zu KiB, guards by %s; deepest use: %zu KiB\n",
                 L->stacks.total, L->stack_size >> 10, weft__stack_guard_mode(&L->stacks),
                 weft__stack_pool_highwater(&L->stacks) >> 10);
+    if (old_slack > 0) (void)prctl(PR_SET_TIMERSLACK, (unsigned long)old_slack, 0, 0, 0);
     weft__overflow_uninstall(L);
     weft__signals_uninstall(L);
     L->be->fini(L);

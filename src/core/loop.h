@@ -9,8 +9,9 @@
  *
  * Task states and the lists a task is on:
  *
- *   NEW      spawned, not yet run, no stack; on L->ready
- *   READY    runnable; on L->ready (its wait, if any, has been woken)
+ *   NEW      spawned, not yet run, no stack; on L->fresh
+ *   READY    runnable: on L->ready when its wait was woken, on L->fresh
+ *            when it yielded
  *   RUNNING  L->current
  *   PARKED   t->wait points at its wait record; on whatever list that names
  *   DONE     finished; t->status is final; stack returned to the pool
@@ -124,11 +125,23 @@ typedef struct weft__pool {
     size_t per;    /* bytes of the next chunk */
 } weft__pool;
 
+/* A FIFO of runnable tasks, linked through t->next. */
+typedef struct weft__runq {
+    weft_task *head, *tail;
+} weft__runq;
+
 struct weft_loop {
     weft_task *current;                /* the running task; NULL in the loop's own context */
-    weft_task *ready_head, *ready_tail; /* run queue (FIFO) */
+    /* Two run queues. Tasks whose wait was woken go to `ready` and run
+     * first: they are work already under way (a request half served, a
+     * permit just handed over). New tasks and tasks that yielded go to
+     * `fresh`, behind them; one pick in 64 takes from `fresh` anyway, so a
+     * stream of wake-ups cannot starve it. */
+    weft__runq ready;
+    weft__runq fresh;
     int64_t now;                       /* cached clock */
-    uint32_t switches;                 /* task-to-task switches, for the budget check */
+    uint32_t switches;                 /* task-to-task switches: every 64th looks at the
+                                          clock (run budget) and picks from `fresh` */
     int budget_out;                    /* 1: return to the loop (I/O, timers) */
     int64_t turn_start;                /* when this turn started running tasks */
     weft__ctx main_ctx;                /* the loop's own context (the thread's stack) */
@@ -185,20 +198,33 @@ extern __thread weft_loop *weft__L __attribute__((tls_model("initial-exec")));
  * point: returns -ECANCELED / -ETIMEDOUT at once, without parking, when the
  * task is cancelled (and unshielded) or past its deadline. */
 int weft__park(weft__wait *w);
-/* Makes w's task runnable with result. Exactly once per park. */
-void weft__wake(weft__wait *w, int result);
+/* Makes w's task runnable with result. Exactly once per park. (Inline:
+ * it is on every hand-off's path.) */
+static inline void weft__wake(weft__wait *w, int result);
 /* Interrupts t's wait with reason if it is parked interruptibly and not
  * already being interrupted. */
 void weft__interrupt(weft_task *t, int reason);
 /* -ECANCELED / -ETIMEDOUT if a wait by t would be interrupted now, else 0. */
 int weft__check(weft_loop *L, weft_task *t);
-/* Appends t to the run queue. */
-static inline void weft__ready(weft_loop *L, weft_task *t)
+static inline void weft__runq_push(weft__runq *q, weft_task *t)
 {
     t->next = NULL;
-    if (L->ready_tail) L->ready_tail->next = t;
-    else L->ready_head = t;
-    L->ready_tail = t;
+    if (q->tail) q->tail->next = t;
+    else q->head = t;
+    q->tail = t;
+}
+/* Makes a woken task runnable (the `ready` queue). */
+static inline void weft__ready(weft_loop *L, weft_task *t) { weft__runq_push(&L->ready, t); }
+/* Whether any task is runnable. */
+static inline int weft__runnable(const weft_loop *L) { return L->ready.head || L->fresh.head; }
+
+static inline void weft__wake(weft__wait *w, int result)
+{
+    weft_task *t = w->task;
+    w->result = result;
+    t->wait = NULL;
+    t->state = WEFT__READY;
+    weft__runq_push(&t->loop->ready, t);
 }
 /* Runs ready tasks until none is left or the budget is spent (loop context). */
 void weft__run_ready(weft_loop *L);

@@ -22,13 +22,19 @@ WEFT__FIBER_INLINE void switch_ctx(weft__ctx *from, weft__fiber *ffrom, weft__ct
     weft__fiber_enter(ffrom);
 }
 
-static int budget_spent(weft_loop *L)
+/* Every 64th switch: look at the clock (the run budget). */
+static __attribute__((noinline)) int budget_check(weft_loop *L)
 {
-    if (WEFT__LIKELY((++L->switches & BUDGET_MASK) != 0)) return L->budget_out;
     int64_t t = weft__mono();
     if (!L->virtual_clock) L->now = t;
     if (t - L->turn_start > BUDGET_NS) L->budget_out = 1;
     return L->budget_out;
+}
+
+static inline int budget_spent(weft_loop *L)
+{
+    if (WEFT__LIKELY((++L->switches & BUDGET_MASK) != 0)) return L->budget_out;
+    return budget_check(L);
 }
 
 static void step_end(weft_loop *L, weft_task *t)
@@ -38,15 +44,31 @@ static void step_end(weft_loop *L, weft_task *t)
     L->step_start = now;
 }
 
-/* Switches away from self (PARKED, or READY and queued). Returns when self
- * is switched back in, with L->current == self. */
-static void schedule(weft_loop *L, weft_task *self)
+static inline weft_task *pop(weft__runq *q)
 {
-    if (WEFT__UNLIKELY(L->debug)) step_end(L, self);
-    weft_task *next = L->ready_head;
-    if (WEFT__LIKELY(next && next->stack) && !budget_spent(L)) {
-        L->ready_head = next->next;
-        if (!L->ready_head) L->ready_tail = NULL;
+    weft_task *t = q->head;
+    q->head = t->next;
+    if (!q->head) q->tail = NULL;
+    return t;
+}
+
+/* The queue the next task comes from: `ready` first, `fresh` when `ready`
+ * is empty, and `fresh` on every 64th switch (see struct weft_loop). */
+static inline weft__runq *pick(weft_loop *L)
+{
+    if (L->ready.head && (!L->fresh.head || (L->switches & BUDGET_MASK) != 0)) return &L->ready;
+    return &L->fresh;
+}
+
+/* The rare cases of schedule(): debug mode, every 64th switch, the next
+ * task not started yet, or nothing ready. */
+static __attribute__((noinline)) void schedule_slow(weft_loop *L, weft_task *self)
+{
+    if (L->debug) step_end(L, self);
+    weft__runq *q = pick(L);
+    weft_task *next = q->head;
+    if (next && next->stack && !budget_spent(L)) {
+        pop(q);
         next->state = WEFT__RUNNING;
         if (next == self) return;
         L->current = next;
@@ -54,6 +76,28 @@ static void schedule(weft_loop *L, weft_task *self)
         return;
     }
     switch_ctx(&self->ctx, &self->fiber, &L->main_ctx, &L->main_fiber);
+}
+
+/* Switches away from self (PARKED, or READY and queued). Returns when self
+ * is switched back in, with L->current == self. The fast path: the next
+ * task (head of `ready`, else of `fresh`) has a stack, and this is not a
+ * 64th switch. */
+static inline void schedule(weft_loop *L, weft_task *self)
+{
+    weft__runq *q = L->ready.head ? &L->ready : &L->fresh;
+    weft_task *next = q->head;
+    uint32_t n = L->switches + 1;
+    if (WEFT__LIKELY(next && next->stack && (n & BUDGET_MASK) && !L->budget_out && !L->debug)) {
+        L->switches = n;
+        q->head = next->next;
+        if (!next->next) q->tail = NULL;
+        next->state = WEFT__RUNNING;
+        if (next == self) return;
+        L->current = next;
+        switch_ctx(&self->ctx, &self->fiber, &next->ctx, &next->fiber);
+        return;
+    }
+    schedule_slow(L, self);
 }
 
 int weft__check(weft_loop *L, weft_task *t)
@@ -82,15 +126,6 @@ int weft__park(weft__wait *w)
     return w->result;
 }
 
-void weft__wake(weft__wait *w, int result)
-{
-    weft_task *t = w->task;
-    w->result = result;
-    t->wait = NULL;
-    t->state = WEFT__READY;
-    weft__ready(t->loop, t);
-}
-
 void weft__interrupt(weft_task *t, int reason)
 {
     weft__wait *w = t->wait;
@@ -107,7 +142,7 @@ int weft_yield(void)
     int rc = weft__check(L, t);
     if (rc) return rc;
     t->state = WEFT__READY;
-    weft__ready(L, t);
+    weft__runq_push(&L->fresh, t); /* behind every other runnable task */
     schedule(L, t);
     return weft__check(L, t);
 }
@@ -167,17 +202,20 @@ void weft__run_ready(weft_loop *L)
 {
     L->budget_out = 0;
     L->turn_start = weft__mono();
-    weft_task *t;
-    while ((t = L->ready_head) != NULL) {
-        L->ready_head = t->next;
-        if (!L->ready_head) L->ready_tail = NULL;
-        if (WEFT__UNLIKELY(!t->stack) && start(L, t) != 0) continue;
+    while (weft__runnable(L)) {
+        weft_task *t = pop(pick(L));
+        if (WEFT__UNLIKELY(!t->stack) && start(L, t) != 0) {
+            if (budget_spent(L)) break;
+            continue;
+        }
         t->state = WEFT__RUNNING;
         L->current = t;
         if (WEFT__UNLIKELY(L->debug)) L->step_start = weft__mono();
         switch_ctx(&L->main_ctx, &L->main_fiber, &t->ctx, &t->fiber);
         L->current = NULL;
         if (L->dead) reap(L);
-        if (L->budget_out) break;
+        /* a burst of task starts (each parking at once) returns here
+         * without passing schedule()'s budget check */
+        if (budget_spent(L)) break;
     }
 }

@@ -23,7 +23,7 @@
 
 #define PAGE ((size_t)4096)
 #define GUARD PAGE
-#define BATCH_MAX 1024u
+#define BATCH_MAX 128u /* ~1 ms of page work: a bounded pause for the loop */
 #define IOV_MAX_BATCH 1024u
 
 struct weft__arena {

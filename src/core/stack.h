@@ -14,7 +14,8 @@
  *
  * Stacks are pooled per size class (LIFO, so a hot stack is reused) and
  * never returned to the kernel before the loop ends. Arenas grow
- * geometrically (8 stacks, then 16, ... up to 1,024) and a fresh arena's top
+ * geometrically (8 stacks, then 16, ... up to 128, about 1 ms of page work,
+ * so a burst of task starts never stalls the loop for long) and a fresh arena's top
  * pages are populated in one batched call, which costs far less than a page
  * fault per stack on this machine. */
 #ifndef WEFT_CORE_STACK_H

@@ -34,7 +34,7 @@ int weft__task_new(weft_loop *L, weft_task **out, const weft_spawn_options *o, w
     L->all = t;
     L->live++;
     L->records++;
-    weft__ready(L, t);
+    weft__runq_push(&L->fresh, t);
     *out = t;
     return 0;
 }

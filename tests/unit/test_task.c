@@ -335,7 +335,8 @@ static int body_many(void *arg)
 static void test_100k_tasks(void **s)
 {
     (void)s;
-    assert_int_equal(wt_run(body_many, NULL), 0);
+    /* virtual clock: no sleep can end while tasks are still being started */
+    assert_int_equal(wt_run_virtual(body_many, NULL), 0);
 }
 
 /* ---- the run itself ---- */

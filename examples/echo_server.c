@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <weft.h>
 
-#define BUF_SIZE (64 * 1024)
+#define BUF_SIZE (256 * 1024)
 
 static int handle(void *arg)
 {

@@ -35,7 +35,8 @@ typedef struct weft__transport {
     void (*send_cancel)(weft_stream *s);
     /* Half-closes the sending side (nothing is queued). 0 or -errno. */
     int (*shutdown)(weft_stream *s);
-    /* Releases the connection (no background send in flight). */
+    /* Releases the connection (no background send in flight) and whatever
+     * the transport holds; may wait, uninterruptibly. */
     void (*close)(weft_stream *s);
 } weft__transport;
 
@@ -78,7 +79,9 @@ struct weft_stream {
     weft__wait *rwait;         /* a reader waiting for a chunk */
 };
 
-/* Makes a stream over fd with transport tp (NULL: the fd transport).
+/* The transport for a plain fd on loop L (transport.c). */
+const weft__transport *weft__fd_transport(weft_loop *L, int is_sock);
+/* Makes a stream over fd with transport tp (NULL: weft__fd_transport).
  * is_sock: a socket (recv/send) rather than a pipe. Returns 0 or -ENOMEM;
  * on failure fd is left open. */
 int weft__stream_new(weft_stream **out, int fd, int is_sock, const weft__transport *tp);

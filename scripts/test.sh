@@ -15,7 +15,7 @@ step() { printf '\n==== %s\n' "$*"; }
 
 configure_build() { # dir, then cmake args
     dir=$1; shift
-    cmake -S . -B "$dir" -DWEFT_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >"$dir.configure.log" 2>&1 ||
+    cmake -S . -B "$dir" -UWEFT_TEST_BACKENDS -DWEFT_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >"$dir.configure.log" 2>&1 ||
         { cat "$dir.configure.log"; return 1; }
     cmake --build "$dir" -j"$jobs" >"$dir.build.log" 2>&1 || {
         grep -E 'error|warning|Error' "$dir.build.log" | head -50

@@ -70,6 +70,7 @@ struct ur {
     uint64_t efd_val;               /* read target when draining efd */
     struct io_uring_buf_ring *br;   /* the provided-buffer ring (NULL: none) */
     char *bufs;                     /* NBUF x BUF_SIZE */
+    int taskrun_flag;               /* the kernel flags pending completion work */
 };
 
 static const uint8_t uring_opcode[WEFT__OP_COUNT] = {
@@ -298,7 +299,16 @@ static int ur_poll(weft_loop *L, int64_t timeout_ns)
     struct ur *b = L->be_state;
     int rc;
     if (timeout_ns == 0) {
-        rc = io_uring_submit_and_get_events(&b->ring);
+        /* A plain ring read when there is nothing to submit and no deferred
+         * completion work: on this kind of VM (PTI without PCID) every
+         * system call also flushes the TLB, which a loop that turns every
+         * ~100 us of running would pay all the time. */
+        unsigned sqf = IO_URING_READ_ONCE(*b->ring.sq.kflags);
+        if (b->taskrun_flag && io_uring_sq_ready(&b->ring) == 0 &&
+            !(sqf & (IORING_SQ_CQ_OVERFLOW | IORING_SQ_TASKRUN)))
+            rc = 0;
+        else
+            rc = io_uring_submit_and_get_events(&b->ring);
     } else {
         struct io_uring_cqe *cqe;
         struct __kernel_timespec ts = {0, 0}, *tp = NULL;
@@ -399,9 +409,13 @@ static void ur_fini(weft_loop *L)
 static int ring_init(struct ur *b)
 {
     static const unsigned flag_sets[] = {
+        /* TASKRUN_FLAG: the kernel flags pending completion work in the SQ
+         * ring, so a non-blocking poll can skip the system call when there
+         * is none (ur_poll) */
         IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL | IORING_SETUP_SINGLE_ISSUER |
-            IORING_SETUP_DEFER_TASKRUN,
-        IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN,
+            IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG,
+        IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN |
+            IORING_SETUP_TASKRUN_FLAG,
         IORING_SETUP_CQSIZE,
     };
     int rc = -ENOSYS;
@@ -412,6 +426,7 @@ static int ring_init(struct ur *b)
         p.cq_entries = CQ_ENTRIES;
         rc = io_uring_queue_init_params(SQ_ENTRIES, &b->ring, &p);
         if (rc == 0) {
+            b->taskrun_flag = (p.flags & IORING_SETUP_TASKRUN_FLAG) != 0;
             if (!(p.features & IORING_FEAT_NODROP) || !(p.features & IORING_FEAT_EXT_ARG) ||
                 !(p.features & IORING_FEAT_RW_CUR_POS)) {
                 io_uring_queue_exit(&b->ring);

@@ -57,7 +57,6 @@ struct weft__wait {
     weft_task *task;        /* the parked task */
     weft__cancel_fn cancel; /* NULL: the wait cannot be interrupted */
     const char *what;       /* what is waited on, for weft_dump_tasks */
-    int result;             /* set by weft__wake */
     unsigned flags;
 };
 
@@ -77,6 +76,7 @@ struct weft_task {
     uint8_t flags;
     uint16_t shields;     /* open shields */
     int status;           /* fn's result once DONE */
+    int wake_result;      /* what the current park returns (set by the wake) */
     weft__wait *wait;     /* while PARKED */
     weft__stack *stack;   /* NULL until first run and after finishing */
     weft_fn fn;
@@ -84,6 +84,8 @@ struct weft_task {
     int64_t deadline;     /* effective deadline (WEFT_NEVER: none) */
     weft__scope *scope;   /* innermost deadline/shield scope */
     weft__timer dl_timer; /* armed for `deadline` once the task waits under it */
+    weft__timer timer;    /* the task's own timed wait (weft_sleep): kept in the record,
+                             not on the stack, so the wheel walks dense memory */
     weft__wait *joiner;   /* the join waiting for this task */
     weft_group *group;    /* owning group, or NULL */
     weft_task *gnext;     /* the group's completion queue link */
@@ -231,14 +233,17 @@ static inline void weft__ready(weft_loop *L, weft_task *t) { weft__runq_push(&L-
 /* Whether any task is runnable. */
 static inline int weft__runnable(const weft_loop *L) { return L->ready.head || L->fresh.head; }
 
-static inline void weft__wake(weft__wait *w, int result)
+/* weft__wake for a waker that knows the task: touches only the task
+ * record, not the wait record on the task's (likely cold) stack. */
+static inline void weft__wake_task(weft_task *t, int result)
 {
-    weft_task *t = w->task;
-    w->result = result;
+    t->wake_result = result;
     t->wait = NULL;
     t->state = WEFT__READY;
     weft__runq_push(&t->loop->ready, t);
 }
+
+static inline void weft__wake(weft__wait *w, int result) { weft__wake_task(w->task, result); }
 /* Runs ready tasks until none is left or the budget is spent (loop context). */
 void weft__run_ready(weft_loop *L);
 /* Switches from the finishing task to the loop for good. */

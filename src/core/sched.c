@@ -123,7 +123,7 @@ int weft__park(weft__wait *w)
     t->wait = w;
     t->state = WEFT__PARKED;
     schedule(L, t);
-    return w->result;
+    return t->wake_result;
 }
 
 void weft__interrupt(weft_task *t, int reason)

@@ -1,24 +1,19 @@
-/* Layer 1: sleeping: a wait parked on a timer of its own (on the task's
- * stack), which the deadline timer or a cancellation can cut short. */
+/* Layer 1: sleeping: a wait parked on the task's own timer (t->timer, in
+ * the task record: the wheel then walks records packed in a few pages
+ * rather than one page per stack), which the deadline timer or a
+ * cancellation can cut short. */
 #include <errno.h>
 
 #include "core/loop.h"
 
-struct sleep_wait {
-    weft__wait w;
-    weft__timer tm;
-};
-
 static void sleep_fire(weft__timer *tm)
 {
-    struct sleep_wait *s = WEFT__CONTAINER(tm, struct sleep_wait, tm);
-    weft__wake(&s->w, 0);
+    weft__wake_task(WEFT__CONTAINER(tm, weft_task, timer), 0);
 }
 
 static void sleep_cancel(weft__wait *w, int reason)
 {
-    struct sleep_wait *s = WEFT__CONTAINER(w, struct sleep_wait, w);
-    weft__timer_stop(&w->task->loop->wheel, &s->tm);
+    weft__timer_stop(&w->task->loop->wheel, &w->task->timer);
     weft__wake(w, reason);
 }
 
@@ -26,12 +21,14 @@ int weft_sleep_until(int64_t t)
 {
     weft_loop *L = weft__L;
     if (!L || !L->current) return -EINVAL;
-    struct sleep_wait s = {{.cancel = sleep_cancel, .what = "sleep"}, {.fire = sleep_fire}};
-    int rc = weft__check(L, L->current);
+    weft_task *self = L->current;
+    weft__wait w = {.cancel = sleep_cancel, .what = "sleep"};
+    int rc = weft__check(L, self);
     if (rc) return rc;
-    weft__timer_start(&L->wheel, &s.tm, t);
-    rc = weft__park(&s.w);
-    if (rc < 0 && weft__timer_armed(&s.tm)) weft__timer_stop(&L->wheel, &s.tm);
+    self->timer.fire = sleep_fire;
+    weft__timer_start(&L->wheel, &self->timer, t);
+    rc = weft__park(&w);
+    if (rc < 0 && weft__timer_armed(&self->timer)) weft__timer_stop(&L->wheel, &self->timer);
     return rc;
 }
 

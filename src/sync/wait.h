@@ -8,7 +8,7 @@
  * waiter goes through weft__sw_cancel, which takes it off the list and
  * wakes it with the reason. So a waiter is on its list exactly while it is
  * parked and not yet woken (sw->q != NULL), and a woken waiter's task is
- * READY with sw->w.result set.
+ * READY with the wake result in its task record.
  *
  * The hand-off race every primitive handles: a waiter woken with success
  * (handed a lock, a permit, an item, a signal) whose task is cancelled or

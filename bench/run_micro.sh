@@ -7,7 +7,7 @@
 #   bash bench/run_micro.sh [TEST...]      (RUNS=3, PEERS_RT="asyncio uvloop go node")
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-TESTS=${*:-"noop spawn spawn_warm sleep1000 sleep10000 sleep100000 sleep100000w gather100k switch deadline queue pingpong sem lock"}
+TESTS=${*:-"noop spawn spawn_warm sleep1000 sleep10000 sleep100000 sleep100000w alive100000 gather100k switch deadline queue pingpong sem lock"}
 PEERS_RT=${PEERS_RT:-"asyncio uvloop go node"}
 MICRO=$BUILD/bench/micro
 [ -x "$MICRO" ] || { echo "build first (make)" >&2; exit 1; }
@@ -23,7 +23,7 @@ if have_peers; then
 fi
 
 # the peers' tests that have no counterpart
-peer_has() { case $1 in spawn_warm|sleep100000w|gather100k|switch|deadline|lock|spawn1m) return 1 ;; esac; return 0; }
+peer_has() { case $1 in spawn_warm|sleep100000w|alive100000|gather100k|switch|deadline|lock|spawn1m) return 1 ;; esac; return 0; }
 
 cmd_for() {
   case $1 in
@@ -77,9 +77,9 @@ echo "Peak RSS (MiB) and RSS per task for the sleep tests: (peak - noop) / N"
 echo
 echo "| test | runtime | peak RSS MiB | KiB per task |"
 echo "|---|---|---|---|"
-for t in sleep10000 sleep100000 sleep100000w; do
+for t in sleep10000 sleep100000 sleep100000w alive100000; do
   [[ " $TESTS " == *" $t "* ]] || continue
-  n=${t#sleep}; n=${n%w}
+  n=${t#sleep}; n=${n#alive}; n=${n%w}
   for r in $rts; do
     [ "${VAL[$r.$t]:-nan}" = nan ] && continue
     [ -n "${RSS[$r.noop]:-}" ] || continue

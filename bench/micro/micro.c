@@ -15,6 +15,11 @@
  *   spawn1m       1,000,000 live tasks (each parked on a sleep) -> ms
  *   deadline      push + pop of a deadline that never fires -> ns
  *   gather100k    a COLLECT group of 100,000 tasks each sleeping 10 ms -> ms
+ *   alive100000   100,000 tasks each parked on a 10 s sleep, all alive at
+ *                 once: the time until the last one is parked (ms); its peak
+ *                 RSS is the honest RSS per sleeping task. (In sleep100000
+ *                 weft fires timers while the rest are still starting, so
+ *                 early sleepers end first and stacks are reused.)
  * Other layers add tests through micro_<layer>() (weak symbols below). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,6 +95,37 @@ static double gather_round(int n)
     return dt;
 }
 
+/* ------------------------------------------------------------ alive100000 */
+static struct {
+    int started, n;
+    weft_event all;
+} alive;
+
+static int alive_task(void *arg)
+{
+    (void)arg;
+    if (++alive.started == alive.n) WEFT_IGNORE(weft_event_set(&alive.all));
+    return weft_sleep(WEFT_SEC(10));
+}
+
+static double alive_round(int n)
+{
+    weft_group *g;
+    if (weft_group_new(&g, WEFT_COLLECT) < 0) return -1;
+    alive.started = 0;
+    alive.n = n;
+    weft_event_init(&alive.all);
+    double t0 = wall_ms();
+    for (int i = 0; i < n; i++)
+        if (weft_group_spawn(g, NULL, alive_task, NULL) < 0) return -1;
+    if (weft_event_wait(&alive.all) != 0) return -1;
+    double dt = wall_ms() - t0;
+    WEFT_IGNORE(weft_group_cancel(g));
+    WEFT_IGNORE(weft_group_wait(g));
+    weft_group_free(g);
+    return dt;
+}
+
 /* --------------------------------------------------------------- switch */
 static long switch_n;
 static int yielder(void *arg)
@@ -148,6 +184,8 @@ static int run_test(void *arg)
         if (sleep_round(100000) >= 0) v = sleep_round(100000);
     } else if (!strcmp(t, "spawn1m")) {
         v = sleep_round(1000000);
+    } else if (!strcmp(t, "alive100000")) {
+        v = alive_round(100000);
     } else if (!strcmp(t, "gather100k")) {
         v = gather_round(100000);
     } else if (!strcmp(t, "switch")) {

@@ -51,5 +51,7 @@ int wt_run_virtual(weft_fn body, void *arg);
 
 /* Monotonic wall time in ns (independent of the loop's clock). */
 int64_t wt_wall(void);
+/* The number of open file descriptors of this process (for leak checks). */
+int wt_count_fds(void);
 
 #endif

@@ -19,16 +19,6 @@
 
 #include "core/loop.h"
 
-static int count_fds(void)
-{
-    int n = 0;
-    DIR *d = opendir("/proc/self/fd");
-    if (!d) return -1;
-    while (readdir(d)) n++;
-    closedir(d);
-    return n;
-}
-
 static size_t inflight(void) { return weft_loop_current()->io_inflight; }
 
 static int sockpair(int sv[2])
@@ -169,7 +159,7 @@ static void teardown(struct call *c, int peer, int extra[4])
 static int body_interrupt(void *arg)
 {
     (void)arg;
-    int fds = count_fds();
+    int fds = wt_count_fds();
     for (int kind = 0; kind < K_N; kind++) {
         for (int how = 0; how < 2; how++) {
             struct call c;
@@ -196,7 +186,7 @@ static int body_interrupt(void *arg)
             teardown(&c, peer, extra);
         }
     }
-    WT_EQ(count_fds(), fds);
+    WT_EQ(wt_count_fds(), fds);
     return 0;
 }
 

@@ -19,20 +19,10 @@
 
 static char dir[64];
 
-static int count_fds(void)
-{
-    int n = 0;
-    DIR *d = opendir("/proc/self/fd");
-    if (!d) return -1;
-    while (readdir(d)) n++;
-    closedir(d);
-    return n;
-}
-
 static int body_roundtrip(void *arg)
 {
     (void)arg;
-    int fds = count_fds();
+    int fds = wt_count_fds();
     char path[128];
     snprintf(path, sizeof path, "%s/a.txt", dir);
     int fd = weft_file_open(path, O_CREAT | O_TRUNC | O_RDWR, 0600);
@@ -64,7 +54,7 @@ static int body_roundtrip(void *arg)
     WT_EQ(weft_file_read(fd, buf, 1, 0), -EISDIR);
     WT_EQ(weft_file_close(fd), 0);
     WT_EQ(weft_file_read(-1, buf, 1, -2), -EINVAL);
-    WT_EQ(count_fds(), fds);
+    WT_EQ(wt_count_fds(), fds);
     WT_EQ(weft_loop_current()->io_inflight, 0);
     return 0;
 }
@@ -153,7 +143,7 @@ static int fifo_reader(void *arg)
 static int body_fifo(void *arg)
 {
     (void)arg;
-    int fds = count_fds();
+    int fds = wt_count_fds();
     char path[128];
     snprintf(path, sizeof path, "%s/fifo", dir);
     WT_REQUIRE_EQ(mkfifo(path, 0600), 0);
@@ -189,7 +179,7 @@ static int body_fifo(void *arg)
     WT_CHECK(f.n == 4 || f.n == -ECANCELED);
     close(w);
     unlink(path);
-    WT_EQ(count_fds(), fds);
+    WT_EQ(wt_count_fds(), fds);
     WT_EQ(weft_loop_current()->io_inflight, 0);
     return 0;
 }

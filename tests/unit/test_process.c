@@ -17,16 +17,6 @@
 
 #include "core/loop.h"
 
-static int count_fds(void)
-{
-    int n = 0;
-    DIR *d = opendir("/proc/self/fd");
-    if (!d) return -1;
-    while (readdir(d)) n++;
-    closedir(d);
-    return n;
-}
-
 /* Reads a stream to its end into a malloc'ed buffer. */
 static ssize_t slurp(weft_stream *s, char **out)
 {
@@ -57,7 +47,7 @@ static int run(const char *const argv[], weft_process_options *o, char **out, in
 static int body_basic(void *arg)
 {
     (void)arg;
-    int fds = count_fds();
+    int fds = wt_count_fds();
     weft_process_options o = WEFT_PROCESS_OPTIONS_INIT;
     o.stdio[1] = WEFT_STDIO_PIPE;
     char *out;
@@ -97,7 +87,7 @@ static int body_basic(void *arg)
     WT_EQ(weft_process_spawn(&p, none, NULL), -ENOENT);
     const char *const empty[] = {NULL};
     WT_EQ(weft_process_spawn(&p, empty, NULL), -EINVAL);
-    WT_EQ(count_fds(), fds);
+    WT_EQ(wt_count_fds(), fds);
     return 0;
 }
 
@@ -150,7 +140,7 @@ static int feeder(void *arg)
 static int body_cat(void *arg)
 {
     (void)arg;
-    int fds = count_fds();
+    int fds = wt_count_fds();
     size_t len = 1 << 20;
     char *data = malloc(len);
     for (size_t i = 0; i < len; i++) data[i] = (char)(i * 13 + (i >> 10));
@@ -190,7 +180,7 @@ static int body_cat(void *arg)
     WT_EQ(read(pv[0], buf, sizeof buf), 5);
     WT_EQ(strcmp(buf, "done\n"), 0);
     close(pv[0]);
-    WT_EQ(count_fds(), fds);
+    WT_EQ(wt_count_fds(), fds);
     return 0;
 }
 

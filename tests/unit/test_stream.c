@@ -14,16 +14,6 @@
 #include "core/backend.h"
 #include "core/loop.h"
 
-static int count_fds(void)
-{
-    int n = 0;
-    DIR *d = opendir("/proc/self/fd");
-    if (!d) return -1;
-    while (readdir(d)) n++;
-    closedir(d);
-    return n;
-}
-
 /* A connected pair over 127.0.0.1: *c the client's end, *s the server's. */
 static int pair(weft_stream **c, weft_stream **s)
 {
@@ -74,7 +64,7 @@ static int send_task(void *arg)
 static int body_echo(void *arg)
 {
     (void)arg;
-    int fds = count_fds();
+    int fds = wt_count_fds();
     weft_stream *c, *s;
     WT_REQUIRE_EQ(pair(&c, &s), 0);
     weft_task *et;
@@ -101,7 +91,7 @@ static int body_echo(void *arg)
     free(data);
     free(back);
     WT_EQ(weft_loop_current()->io_inflight, 0);
-    WT_EQ(count_fds(), fds);
+    WT_EQ(wt_count_fds(), fds);
     return 0;
 }
 
@@ -331,7 +321,7 @@ static void test_peer_reset(void **st)
 static int body_cancel_read(void *arg)
 {
     (void)arg;
-    int fds = count_fds();
+    int fds = wt_count_fds();
     weft_stream *c, *s;
     WT_REQUIRE_EQ(pair(&c, &s), 0);
     weft_loop *L = weft_loop_current();
@@ -361,7 +351,7 @@ static int body_cancel_read(void *arg)
     WT_EQ(weft_stream_close(s), 0);
     WT_EQ(weft_stream_read(c, buf, sizeof buf), 0);
     WT_EQ(weft_stream_close(c), 0);
-    WT_EQ(count_fds(), fds);
+    WT_EQ(wt_count_fds(), fds);
     return 0;
 }
 

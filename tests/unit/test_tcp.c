@@ -18,16 +18,6 @@
 
 #include "core/loop.h"
 
-static int count_fds(void)
-{
-    int n = 0;
-    DIR *d = opendir("/proc/self/fd");
-    if (!d) return -1;
-    while (readdir(d)) n++;
-    closedir(d);
-    return n;
-}
-
 static int port_of(weft_listener *l)
 {
     weft_addr a;
@@ -193,7 +183,7 @@ static int raw_listener(int family, int port, int backlog, int *out_port)
 static int body_eyeballs(void *arg)
 {
     (void)arg;
-    int fds = count_fds();
+    int fds = wt_count_fds();
     /* only 127.0.0.1 listens: ::1 is refused at once, then IPv4 connects */
     weft_listener *l;
     WT_REQUIRE_EQ(weft_tcp_listen(&l, "127.0.0.1", 0, NULL), 0);
@@ -257,7 +247,7 @@ static int body_eyeballs(void *arg)
     WT_EQ(weft_tcp_connect(&c, "no.such.name.invalid", 80), -EAGAIN);
 #endif
     WT_EQ(weft_tcp_connect(&c, "127.0.0.1", 70000), -EINVAL);
-    WT_EQ(count_fds(), fds);
+    WT_EQ(wt_count_fds(), fds);
     return 0;
 }
 
@@ -361,7 +351,7 @@ static int body_emfile(void *arg)
     getrlimit(RLIMIT_NOFILE, &old);
     lim = old;
     int hog[64], nh = 0;
-    lim.rlim_cur = (rlim_t)count_fds() + 16;
+    lim.rlim_cur = (rlim_t)wt_count_fds() + 16;
     WT_REQUIRE_EQ(setrlimit(RLIMIT_NOFILE, &lim), 0);
     int fd;
     while (nh < 64 && (fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0) hog[nh++] = fd;

@@ -13,5 +13,6 @@
 #include "weft/io.h"
 #include "weft/net.h"
 #include "weft/http.h"
+#include "weft/http_server.h"
 
 #endif /* WEFT_H */

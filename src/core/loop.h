@@ -96,6 +96,12 @@ struct weft_task {
     const char *file;     /* spawn site */
     int line;
     uint32_t stack_req;   /* requested stack size (0: default) */
+    /* Called once, then cleared, when the task next parks (an upper layer's
+     * "about to wait" hook: the HTTP server flushes its output and starts
+     * watching for the client hanging up only when a handler really waits).
+     * It must not wait. */
+    void (*park_hook)(void *arg);
+    void *park_arg;
     uint64_t id;
     int64_t born;         /* weft_now() at spawn */
     weft__fiber fiber;

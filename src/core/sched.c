@@ -111,6 +111,11 @@ int weft__park(weft__wait *w)
 {
     weft_loop *L = weft__L;
     weft_task *t = L->current;
+    if (WEFT__UNLIKELY(t->park_hook != NULL)) { /* may cancel t: before the checks */
+        void (*hook)(void *) = t->park_hook;
+        t->park_hook = NULL;
+        hook(t->park_arg);
+    }
     if (w->cancel) {
         if (WEFT__UNLIKELY((t->flags & WEFT__CANCELLED) && !t->shields)) return -ECANCELED;
         if (t->deadline != WEFT_NEVER) {

@@ -146,6 +146,16 @@ static ssize_t append(weft_stream *s, const char *p, size_t n)
     return 0;
 }
 
+char *weft__stream_wspace(weft_stream *s, size_t n)
+{
+    if (s->werr || s->closing || reserve(s, n) < 0) return NULL;
+    return s->wb + s->wend;
+}
+
+void weft__stream_wcommit(weft_stream *s, size_t n) { s->wend += n; }
+
+void weft__stream_kick(weft_stream *s) { kick(s); }
+
 /* The part of a write nothing is queued ahead of: try to send it at once,
  * or (large) from the caller's buffer while waiting. Returns bytes sent. */
 static size_t send_direct(weft_stream *s, const char *p, size_t n, int *err)
@@ -388,6 +398,29 @@ static int rb_room(weft_stream *s, size_t cap)
     s->rcap = n;
     s->rpos = 0;
     s->rend = have;
+    return 0;
+}
+
+int weft__stream_unread(weft_stream *s, const void *p, size_t n)
+{
+    if (!n) return 0;
+    size_t have = s->rend - s->rpos;
+    if (s->rpos >= n) { /* room in front */
+        s->rpos -= n;
+        memcpy(s->rb + s->rpos, p, n);
+        return 0;
+    }
+    size_t cap = s->rcap ? s->rcap : RBUF_SIZE;
+    while (cap < have + n) cap *= 2;
+    char *nb = malloc(cap);
+    if (!nb) return -ENOMEM;
+    memcpy(nb, p, n);
+    if (have) memcpy(nb + n, s->rb + s->rpos, have);
+    free(s->rb);
+    s->rb = nb;
+    s->rcap = cap;
+    s->rpos = 0;
+    s->rend = n + have;
     return 0;
 }
 

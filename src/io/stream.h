@@ -88,6 +88,18 @@ int weft__stream_new(weft_stream **out, int fd, int is_sock, const weft__transpo
 /* Closes s without sending what is queued (cancels a send in flight and
  * waits, uninterruptibly, until the backend lets go of it) and frees it. */
 void weft__stream_abort(weft_stream *s);
+/* Appending straight into the write queue (protocols that format their
+ * output in place, such as the HTTP server): weft__stream_wspace returns
+ * room for n bytes at the queue's end (NULL: -ENOMEM, or the stream is
+ * broken or closing), weft__stream_wcommit adds the n bytes written
+ * there, and weft__stream_kick starts sending what is queued (in the
+ * background; it does not wait). Several commits may share one kick. */
+char *weft__stream_wspace(weft_stream *s, size_t n);
+void weft__stream_wcommit(weft_stream *s, size_t n);
+void weft__stream_kick(weft_stream *s);
+/* Puts n bytes back in front of the stream's unread input (a protocol
+ * that read ahead hands the connection over). Returns 0 or -ENOMEM. */
+int weft__stream_unread(weft_stream *s, const void *p, size_t n);
 /* The background send's completion, for transports: res bytes were taken
  * (> 0) or the send failed (< 0). Loop context. */
 void weft__stream_sent(weft_stream *s, int res);

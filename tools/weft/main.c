@@ -1,5 +1,6 @@
-/* The weft command: `weft tour` runs the pattern examples in order and
- * reports what each shows with its timing; `weft version`. */
+/* The weft command: `weft serve` runs the demo web app (the main job),
+ * `weft tour` runs the pattern examples in order and reports what each
+ * shows with its timing; `weft version`. */
 #include <stdio.h>
 #include <string.h>
 #include <weft.h>
@@ -9,6 +10,7 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: weft <command>\n"
+               "  serve       the demo web app on http://127.0.0.1:8080 (--host, --port, --log)\n"
                "  tour        run the pattern examples in order, with timings\n"
                "  version     print the library version\n");
 }
@@ -19,6 +21,7 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    if (strcmp(argv[1], "serve") == 0) return weft_serve(argc - 1, argv + 1);
     if (strcmp(argv[1], "tour") == 0) return weft_tour(argc - 1, argv + 1);
     if (strcmp(argv[1], "version") == 0) {
         printf("weft %s\n", weft_version());

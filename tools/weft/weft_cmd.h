@@ -3,5 +3,6 @@
 #define WEFT_TOOLS_CMD_H
 
 int weft_tour(int argc, char **argv);
+int weft_serve(int argc, char **argv);
 
 #endif

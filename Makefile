@@ -1,7 +1,8 @@
 # weft: the two commands a newcomer needs are `make run` and `make test`.
 #
 #   make          build (gcc, optimised, into build/)
-#   make run      build, then run the main job (weft tour for now)
+#   make run      build, then run the main job: weft serve, the demo web app on
+#                 http://127.0.0.1:8080 (Ctrl+C stops it; `weft tour` runs the examples)
 #   make test     the whole quality gate: gcc build + ctest, clang ASan+UBSan
 #                 build + ctest, clang TSan build of the threaded tests, short
 #                 fuzz runs (scripts/test.sh says what it runs)
@@ -26,7 +27,7 @@ build: deps
 	@cmake --build $(BUILD) -j$(JOBS)
 
 run: build
-	@$(BUILD)/tools/weft/weft tour
+	@$(BUILD)/tools/weft/weft serve $(ARGS)
 
 test:
 	@sh scripts/deps.sh test

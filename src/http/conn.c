@@ -277,6 +277,7 @@ static int serve_one(weft__http_conn *c, int hlen)
     } else if (rc < 0) {
         c->closing = 1; /* a streamed response failed half way */
     }
+    if (!res->started && (c->draining || !weft__http_body_keepable(req))) res->close = 1;
     if (!res->started) rc = weft__http_res_finish(res);
     else if (!res->ended && !c->closing) rc = weft_http_res_end(res);
     else rc = 0;
@@ -370,6 +371,7 @@ int weft__http_conn_run(weft_stream *s, const weft_http_app *app,
     }
     hup_settle(c);
     if (!hijacked) {
+        weft__http_kick(c);
         if (err && !weft_cancelled()) linger(c);
         if (weft_shield_push() == 0) { /* flushing what is queued is cleanup */
             if (c->o->send_timeout_ns > 0 && weft_deadline_push(c->o->send_timeout_ns) == 0) {

@@ -336,14 +336,21 @@ int weft_http_req_json(weft_http_req *req, struct json_t **out)
 #endif
 }
 
+int weft__http_body_keepable(const weft_http_req *req)
+{
+    if (req->body_done) return 1;
+    /* The client may be holding the body back until a 100 Continue it
+     * never got: the connection's state is unknown, so it ends. */
+    if ((req->rq.flags & WEFT_HTTP_F_EXPECT_CONTINUE) && !req->continue_sent) return 0;
+    if (req->body_err) return 0;
+    if (req->body == WEFT_HTTP_BODY_LENGTH && req->left > DRAIN_MAX) return 0;
+    return 1;
+}
+
 int weft__http_body_drain(weft_http_req *req)
 {
     if (req->body_done) return 0;
-    /* The client may be holding the body back until a 100 Continue it
-     * never got: the connection's state is unknown, so it ends. */
-    if ((req->rq.flags & WEFT_HTTP_F_EXPECT_CONTINUE) && !req->continue_sent) return -1;
-    if (req->body_err) return -1;
-    if (req->body == WEFT_HTTP_BODY_LENGTH && req->left > DRAIN_MAX) return -1;
+    if (!weft__http_body_keepable(req)) return -1;
     char sink[4096];
     size_t dropped = 0;
     req->continue_sent = 1;

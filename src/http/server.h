@@ -206,6 +206,9 @@ void weft__http_body_start(weft_http_req *req);
 /* After the response: reads and drops what is left of the body (up to a
  * limit). Returns 0 if the connection can carry another request. */
 int weft__http_body_drain(weft_http_req *req);
+/* Whether what is left of the body can be dropped to keep the connection
+ * (else the response says Connection: close). */
+int weft__http_body_keepable(const weft_http_req *req);
 
 /* conn.c: reads more input into ibuf (after iend), keeping the live head
  * in place. Returns bytes read, 0 at the end, or an error. */

@@ -304,6 +304,7 @@ int weft_stream_close(weft_stream *s)
 {
     if (!s) return 0;
     int rc = 0;
+    kick(s); /* bytes appended in place and not yet kicked go too */
     if (weft__L && weft__L->current && !s->werr && (queued(s) || s->sending))
         rc = wait_queue(s, 0, 1);
     return finish_close(s, rc);

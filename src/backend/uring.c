@@ -65,13 +65,23 @@ struct ur {
     struct io_uring ring;
     int efd;                        /* wake-up eventfd */
     unsigned char native[WEFT__OP_COUNT];
-    uint32_t *fdops;                /* ops in flight per fd (fd_closing looks here) */
+    uint32_t *fdops;                /* ops in flight per fd (fd_closing looks here), and
+                                       FD_DRAINED: its last receive came back short */
     size_t nfdops;
     uint64_t efd_val;               /* read target when draining efd */
     struct io_uring_buf_ring *br;   /* the provided-buffer ring (NULL: none) */
     char *bufs;                     /* NBUF x BUF_SIZE */
     int taskrun_flag;               /* the kernel flags pending completion work */
+    int poll_first;                 /* the kernel takes IORING_RECVSEND_POLL_FIRST (>= 5.19) */
 };
+
+/* A receive that came back short emptied the socket: the next one on that
+ * fd skips the certain-EAGAIN attempt and waits for data straight away
+ * (IORING_RECVSEND_POLL_FIRST), as the epoll backend skips the system
+ * call. A stale bit (say the fd was reused) costs nothing: arming the poll
+ * finds data already there. */
+#define FD_DRAINED 0x80000000u
+#define FD_OPS(v) ((v) & ~FD_DRAINED)
 
 static const uint8_t uring_opcode[WEFT__OP_COUNT] = {
     [WEFT__OP_READ] = IORING_OP_READ,       [WEFT__OP_WRITE] = IORING_OP_WRITE,
@@ -197,6 +207,10 @@ static int ur_start(weft_loop *L, weft__io *op)
         io_uring_sqe_set_data64(sqe, 0);
         return -ENOMEM;
     }
+    if (op->op == WEFT__OP_RECV && (b->fdops[op->fd] & FD_DRAINED)) {
+        b->fdops[op->fd] &= ~FD_DRAINED;
+        if (b->poll_first) sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
+    }
     io_uring_sqe_set_data64(sqe, ud(op, TAG_OP));
     L->io_inflight++;
     return -EINPROGRESS;
@@ -217,6 +231,7 @@ static void ur_cancel(weft_loop *L, weft__io *op)
 static void ur_fd_closing(weft_loop *L, int fd)
 {
     struct ur *b = L->be_state;
+    if (fd >= 0 && (size_t)fd < b->nfdops) b->fdops[fd] &= ~FD_DRAINED;
     if (fd < 0 || (size_t)fd >= b->nfdops || b->fdops[fd] == 0) return;
     /* Everything queued must reach the kernel first, and the cancel must be
      * resolved against this fd before the caller closes it. */
@@ -238,7 +253,11 @@ static void ur_buf_put(weft_loop *L, unsigned bid)
 
 static void finish(weft_loop *L, struct ur *b, weft__io *op, int res)
 {
-    if (has_fd(op)) b->fdops[op->fd]--;
+    if (has_fd(op)) {
+        b->fdops[op->fd]--;
+        if (op->op == WEFT__OP_RECV && res > 0 && (size_t)res < op->len)
+            b->fdops[op->fd] |= FD_DRAINED;
+    }
     L->io_inflight--;
     if (res == -ECANCELED && !(op->bflags & BF_CANCELLED)) res = -EBADF; /* its fd was closed */
     op->done(op, res);
@@ -427,6 +446,7 @@ static int ring_init(struct ur *b)
         rc = io_uring_queue_init_params(SQ_ENTRIES, &b->ring, &p);
         if (rc == 0) {
             b->taskrun_flag = (p.flags & IORING_SETUP_TASKRUN_FLAG) != 0;
+            b->poll_first = (p.flags & IORING_SETUP_DEFER_TASKRUN) != 0; /* 6.1 or later */
             if (!(p.features & IORING_FEAT_NODROP) || !(p.features & IORING_FEAT_EXT_ARG) ||
                 !(p.features & IORING_FEAT_RW_CUR_POS)) {
                 io_uring_queue_exit(&b->ring);

@@ -104,6 +104,16 @@ typedef struct weft_stream weft_stream;
 /* Makes a stream over fd (it becomes non-blocking; the stream owns it and
  * closes it). Returns 0, -ENOMEM, -EINVAL outside a loop. Does not wait. */
 WEFT_API WEFT_NODISCARD int weft_stream_open_fd(weft_stream **s, int fd);
+/* Makes two connected in-process streams: bytes written to one are read
+ * from the other (socketpair without sockets or fds, for tests and
+ * in-process protocols such as the HTTP test client). Both belong to the
+ * current loop. Each direction buffers at most 256 KiB: beyond that,
+ * writes queue in the writer's stream and weft_stream_flush waits as on a socket.
+ * weft_stream_write_eof on one gives the other end of stream; closing one
+ * gives the other end of stream on reads (after what was sent) and -EPIPE on writes.
+ * weft_stream_fd returns -1 for them; weft_stream_peer_addr / local_addr return -ENOTSOCK.
+ * Returns 0, -ENOMEM, -EINVAL outside a loop. Does not wait. */
+WEFT_API WEFT_NODISCARD int weft_stream_pair(weft_stream **a, weft_stream **b);
 /* Reads up to len bytes into buf: what is buffered, else waits for the
  * kernel to have some. Returns the count (> 0), 0 at the end of the
  * stream, or -errno. Waits. */

@@ -96,6 +96,7 @@ static int sock_name(const weft_stream *s, weft_addr *a, int peer)
     memset(a, 0, sizeof *a);
     socklen_t l = sizeof a->u;
     int fd = weft_stream_fd(s);
+    if (fd < 0) return -ENOTSOCK; /* no socket: an in-process pair (weft_stream_pair) */
     int rc = peer ? getpeername(fd, &a->u.sa, &l) : getsockname(fd, &a->u.sa, &l);
     if (rc < 0) return -errno;
     a->len = l;

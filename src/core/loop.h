@@ -99,7 +99,10 @@ struct weft_task {
     /* Called once, then cleared, when the task next parks (an upper layer's
      * "about to wait" hook: the HTTP server flushes its output and starts
      * watching for the client hanging up only when a handler really waits).
-     * It must not wait. */
+     * It runs before the wait's checks and after the caller may have
+     * registered the wait (started an I/O operation, joined a list), so it
+     * must not wait, and must not cancel, interrupt or wake its own task:
+     * such a change of state must come from a later loop turn. */
     void (*park_hook)(void *arg);
     void *park_arg;
     uint64_t id;

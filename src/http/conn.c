@@ -90,35 +90,67 @@ ssize_t weft__http_conn_fill(weft__http_conn *c)
 
 static void hup_done(weft__io *op, int res);
 
+/* Whether the client has gone: the end of the stream or an error. Data is
+ * a pipelined request (the watch ends); nothing means a spurious wake-up. */
+enum { HUP_NO, HUP_GONE, HUP_AGAIN };
+static int hup_look(weft__http_conn *c)
+{
+    char b;
+    ssize_t r = recv(c->s->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) return HUP_GONE;
+    return r < 0 ? HUP_AGAIN : HUP_NO;
+}
+
+/* The cancellation of a hang-up seen while the task was about to park:
+ * the park hook must not cancel its own task (the wait being entered may
+ * already be registered), so it is done from the loop's next turn. */
+static void hup_posted(weft__post *p)
+{
+    weft__http_conn *c = WEFT__CONTAINER(p, weft__http_conn, hup_post);
+    c->hup_post_pending = 0;
+    if (c->hup_waiter) {
+        weft__wait *w = c->hup_waiter;
+        c->hup_waiter = NULL;
+        weft__wake(w, 0);
+    } else if (c->in_handler) {
+        (void)weft_cancel(c->task);
+    }
+}
+
 static void hup_start(weft__http_conn *c)
 {
     weft_loop *L = weft__L;
     c->hup = (weft__io){.op = WEFT__OP_POLL, .fd = c->s->fd, .flags = POLLIN | POLLRDHUP,
                         .done = hup_done};
     int rc = L->be->start(L, &c->hup);
-    if (rc == -EINPROGRESS) c->hup_armed = 1;
-    else if (rc > 0) hup_done(&c->hup, rc); /* already readable: look now */
+    if (rc == -EINPROGRESS) {
+        c->hup_armed = 1;
+    } else if (rc > 0 && hup_look(c) == HUP_GONE) { /* already readable: look now */
+        c->hup_seen = 1;
+        c->hup_post_pending = 1;
+        c->hup_post.fn = hup_posted;
+        weft__loop_post(L, &c->hup_post);
+    }
 }
 
-/* Readable while a handler runs: the end of the stream or an error means
- * the client has gone; data is a pipelined request (stop watching). */
+/* The watch's completion (loop context: the task is parked, so it may be
+ * cancelled here). */
 static void hup_done(weft__io *op, int res)
 {
     weft__http_conn *c = WEFT__CONTAINER(op, weft__http_conn, hup);
     c->hup_armed = 0;
-    if (c->hup_waiter) {
+    if (c->hup_waiter && !c->hup_post_pending) {
         weft__wait *w = c->hup_waiter;
         c->hup_waiter = NULL;
         weft__wake(w, 0);
         return;
     }
     if (!c->in_handler || res <= 0) return;
-    char b;
-    ssize_t r = recv(c->s->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
+    int look = hup_look(c);
+    if (look == HUP_GONE) {
         c->hup_seen = 1;
         (void)weft_cancel(c->task);
-    } else if (r < 0) {
+    } else if (look == HUP_AGAIN) {
         hup_start(c); /* spurious: watch on */
     }
 }
@@ -128,7 +160,8 @@ static void park_hook(void *arg)
 {
     weft__http_conn *c = arg;
     weft__http_kick(c);
-    if (c->in_handler && c->s->fd >= 0 && c->s->is_sock && !c->hup_armed && !c->hup_waiter)
+    if (c->in_handler && c->s->fd >= 0 && c->s->is_sock && !c->hup_armed &&
+        !c->hup_post_pending && !c->hup_waiter)
         hup_start(c);
 }
 
@@ -137,14 +170,16 @@ static void hup_stop(weft__http_conn *c)
     if (c->hup_armed) weft__L->be->cancel(weft__L, &c->hup);
 }
 
-/* Waits (uninterruptibly) for the watch's last completion. */
+/* Waits (uninterruptibly) for the watch's last completion and a posted
+ * cancellation: both point at the connection. */
 static void hup_settle(weft__http_conn *c)
 {
-    if (!c->hup_armed) return;
-    weft__wait w = {.what = "http hang-up watch"};
-    c->hup_waiter = &w;
-    weft__L->be->cancel(weft__L, &c->hup);
-    if (c->hup_waiter) (void)weft__park(&w);
+    while (c->hup_armed || c->hup_post_pending) {
+        weft__wait w = {.what = "http hang-up watch"};
+        c->hup_waiter = &w;
+        if (c->hup_armed) weft__L->be->cancel(weft__L, &c->hup);
+        if (c->hup_waiter) (void)weft__park(&w);
+    }
 }
 
 /* ------------------------------------------------------------ requests */

@@ -169,6 +169,8 @@ struct weft__http_conn {
     uint8_t hup_armed;         /* the POLL is in flight */
     uint8_t in_handler;
     uint8_t hup_seen;          /* the client hung up: the task was cancelled */
+    uint8_t hup_post_pending;  /* hup_post is queued on the loop */
+    weft__post hup_post;       /* cancels the task from the loop's next turn */
     weft__wait *hup_waiter;    /* the task waiting for the POLL's last completion */
 };
 

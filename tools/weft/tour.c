@@ -40,6 +40,8 @@ static const struct stop tour[] = {
     {"17 run_coroutine_threadsafe", "threadsafe", NULL},
     {"18 TCP echo client", "echo_client", NULL},
     {"19 files, concurrently", "read_files", NULL},
+    {"21 aiohttp.web: routes, middleware, test client", "web_app", "--self-test"},
+    {"22 StreamingResponse and server-sent events", "streaming", "--self-test"},
 };
 
 static double wall_ms(void)

@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <stdlib.h>
 #include <dirent.h>
 #include <time.h>
 
@@ -45,9 +44,12 @@ int wt_run_opts(const weft_options *opts, weft_fn body, void *arg)
     wt_failures = 0;
     int rc = weft_run_opts(opts, body, arg);
     if (rc == -ENOSYS && getenv("WEFT_BACKEND")) {
-        /* the backend this run is for does not work here (no io_uring) */
+        /* The backend this run is for does not work here (no io_uring):
+         * nothing in this file can run, so the whole test is skipped with
+         * ctest's skip code (cmocka's skip() would count as a pass). */
         fprintf(stderr, "skipped: backend %s unavailable\n", getenv("WEFT_BACKEND"));
-        skip();
+        fflush(NULL);
+        exit(WT_SKIP);
     }
     if (wt_failures) fail_msg("%d check(s) failed inside tasks", wt_failures);
     return rc;

@@ -56,6 +56,17 @@ int wt_run(weft_fn body, void *arg);
 /* The same with the virtual clock on. */
 int wt_run_virtual(weft_fn body, void *arg);
 
+/* Flags: ints that any thread changes (through these calls only) and that
+ * a task or a plain thread waits for, woken by the change itself, never by
+ * polling. A waiting task parks on an eventfd of its own (the loop runs
+ * on); a thread waits on a condition variable. The waits give up after
+ * 20 s (-1), so a bug shows as a failure, not a hang. */
+void wt_flag_set(int *p, int v);
+int wt_flag_add(int *p, int d); /* returns the new value */
+int wt_flag_get(const int *p);
+int wt_flag_wait_task(const int *p, int v);   /* until *p >= v: 0, or -1 */
+int wt_flag_wait_thread(const int *p, int v); /* until *p >= v: 0, or -1 */
+
 /* Monotonic wall time in ns (independent of the loop's clock). */
 int64_t wt_wall(void);
 /* The number of open file descriptors of this process (for leak checks). */

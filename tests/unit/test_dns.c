@@ -139,7 +139,7 @@ static int server_start(void **s)
 static int server_stop(void **s)
 {
     (void)s;
-    __atomic_store_n(&srv.stop, 1, __ATOMIC_RELEASE);
+    wt_flag_set(&srv.stop, 1);
     pthread_join(srv.th, NULL);
     close(srv.fd);
     return 0;

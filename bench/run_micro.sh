@@ -3,11 +3,13 @@
 # programs (asyncio, uvloop, Go with GOMAXPROCS=1, Node) from
 # ../shared/bench/peers/micro, same tests, same run, each in a fresh process
 # pinned to CPU 0 under /usr/bin/time -v; plus the machine's floor (the
-# bare asm switch) for the switch ratio.
+# bare asm switch) for the switch ratio. Ends with the performance targets
+# (weft's issue), each "met", "missed" or "not measured" (a test not run,
+# or its peer or the floor missing), computed from the tables printed.
 #   bash bench/run_micro.sh [TEST...]      (RUNS=3, PEERS_RT="asyncio uvloop go node")
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-TESTS=${*:-"noop spawn spawn_warm sleep1000 sleep10000 sleep100000 sleep100000w alive100000 gather100k switch deadline queue pingpong sem lock"}
+TESTS=${*:-"noop spawn spawn_warm spawn1m sleep1000 sleep10000 sleep100000 sleep100000w alive100000 gather100k switch deadline queue pingpong sem lock"}
 PEERS_RT=${PEERS_RT:-"asyncio uvloop go node"}
 MICRO=$BUILD/bench/micro
 [ -x "$MICRO" ] || { echo "build first (make)" >&2; exit 1; }
@@ -88,7 +90,69 @@ for t in sleep10000 sleep100000 sleep100000w alive100000; do
   done
 done
 
+FLOOR_SWITCH=nan
 if ((peer_ok)); then
+  floor_out=$(taskset -c "$SERVER_CPU" "$WORK/floor")
+  FLOOR_SWITCH=$(sed -n 's/^asm_switch_ns=//p' <<< "$floor_out")
   echo
-  echo "Floor (../shared/bench/peers/floor): $(taskset -c "$SERVER_CPU" "$WORK/floor" | tr '\n' ' ')"
+  echo "Floor (../shared/bench/peers/floor): $(tr '\n' ' ' <<< "$floor_out")"
 fi
+
+# ------------------------------------------------------------- targets
+# v R T: the median of runtime R on test T, or nan when not measured.
+v() { local x=${VAL[$1.$2]:-nan}; echo "${x:-nan}"; }
+# ratio_of X Y: X/Y to 3 digits ("2.5x"), or "-".
+ratio_of() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a == "nan" || b == "nan" || b+0 == 0) print "-"; else printf "%.3gx\n", a/b }'; }
+# num X: X, or "-" when not measured.
+num() { [ "$1" = nan ] && echo - || echo "$1"; }
+# target NAME GOAL MEASURED COND X Y: one line of the table; COND is an awk
+# condition over x and y.
+target() {
+  local name=$1 goal=$2 shown=$3 cond=$4 x=${5:-nan} y=${6:-nan} verdict
+  if [ "$x" = nan ] || [ "$y" = nan ]; then
+    verdict="not measured"
+  elif awk -v x="$x" -v y="$y" "BEGIN{ exit !($cond) }"; then
+    verdict=met
+  else
+    verdict=missed
+  fi
+  echo "| $name | $shown | $goal | $verdict |"
+}
+
+rss_per_task=nan
+if [ "$(v weft alive100000)" != nan ] && [ -n "${RSS[weft.alive100000]:-}" ] && [ -n "${RSS[weft.noop]:-}" ]; then
+  rss_per_task=$(awk -v p="${RSS[weft.alive100000]}" -v z="${RSS[weft.noop]}" 'BEGIN{printf "%.2f", (p-z)*1024/100000}')
+fi
+
+echo
+echo "Targets (times: lower is better; queue is a rate: higher is better)"
+echo
+echo "| target | measured | goal | verdict |"
+echo "|---|---|---|---|"
+sw=$(v weft switch)
+target "switch vs the floor's asm switch" "<= 1.5x" "$(num "$sw") / $(num "$FLOOR_SWITCH") ns = $(ratio_of "$sw" "$FLOOR_SWITCH")" \
+  'x <= 1.5 * y' "$sw" "$FLOOR_SWITCH"
+sp=$(v weft spawn)
+target "spawn vs uvloop" ">= 20x faster" "uvloop/weft = $(ratio_of "$(v uvloop spawn)" "$sp")" \
+  'x >= 20 * y' "$(v uvloop spawn)" "$sp"
+target "spawn vs Go" ">= 2x faster" "Go/weft = $(ratio_of "$(v go spawn)" "$sp")" \
+  'x >= 2 * y' "$(v go spawn)" "$sp"
+target "sleep100000 vs Go" "<= Go" "$(num "$(v weft sleep100000)") vs $(num "$(v go sleep100000)") ms" \
+  'x <= y' "$(v weft sleep100000)" "$(v go sleep100000)"
+target "sleep100000w vs Go's sleep100000" ">= 3x faster" \
+  "Go/weft = $(ratio_of "$(v go sleep100000)" "$(v weft sleep100000w)")" \
+  'x >= 3 * y' "$(v go sleep100000)" "$(v weft sleep100000w)"
+target "RSS per sleeping task (alive100000)" "<= 8 KiB" "$(num "$rss_per_task") KiB" 'x <= y' "$rss_per_task" 8
+target "deadline push + pop" "<= 50 ns" "$(num "$(v weft deadline)") ns" 'x <= y' "$(v weft deadline)" 50
+target "gather100k vs sleep100000" "<= 1.1x" \
+  "$(ratio_of "$(v weft gather100k)" "$(v weft sleep100000)")" \
+  'x <= 1.1 * y' "$(v weft gather100k)" "$(v weft sleep100000)"
+q=$(v weft queue)
+target "queue vs uvloop" ">= 10x" "weft/uvloop = $(ratio_of "$q" "$(v uvloop queue)")" \
+  'x >= 10 * y' "$q" "$(v uvloop queue)"
+target "queue vs Go" ">= Go" "weft/Go = $(ratio_of "$q" "$(v go queue)")" 'x >= y' "$q" "$(v go queue)"
+target "pingpong vs switch" "<= 2x" "$(ratio_of "$(v weft pingpong)" "$sw")" \
+  'x <= 2 * y' "$(v weft pingpong)" "$sw"
+target "sem (10,000 tasks, 100 permits, 1 ms each)" "<= 120 ms" "$(num "$(v weft sem)") ms" \
+  'x <= y' "$(v weft sem)" 120
+target "lock acquire + release" "<= 5 ns" "$(num "$(v weft lock)") ns" 'x <= y' "$(v weft lock)" 5

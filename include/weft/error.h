@@ -32,10 +32,12 @@ extern "C" {
     X(EPERM, -EPERM, "operation not permitted (not the owner)")                                    \
     X(EOVERFLOW, -EOVERFLOW, "released past the initial value")                                    \
     X(EBUSY, -EBUSY, "busy: the task has not finished")                                            \
-    X(ESRCH, -ESRCH, "no such task")                                                               \
+    X(ESRCH, -ESRCH, "no such process: it has already been waited for")                            \
     X(EDEADLK, -EDEADLK, "a task cannot wait for itself")                                          \
     X(ENOSYS, -ENOSYS, "not supported on this system")                                             \
+    X(EOPNOTSUPP, -EOPNOTSUPP, "operation not supported by this I/O backend")                      \
     X(ENOENT, -ENOENT, "no such file or directory")                                                \
+    X(ENAMETOOLONG, -ENAMETOOLONG, "name too long (a Unix socket path)")                           \
     X(EBADF, -EBADF, "bad file descriptor")                                                        \
     X(ECONNRESET, -ECONNRESET, "connection reset by peer")                                         \
     X(ECONNREFUSED, -ECONNREFUSED, "connection refused")                                           \

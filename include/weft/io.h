@@ -27,6 +27,17 @@
 #include "core.h"
 #include "error.h"
 
+/* weft requires POSIX.1-2008 (sigset_t here, ssize_t, sockets): compile
+ * with -D_POSIX_C_SOURCE=200809L (or _GNU_SOURCE / _XOPEN_SOURCE), or in
+ * the compiler's default GNU dialect (-std=gnu17). In strict ISO C mode
+ * (-std=c17 alone) the C library hides sigset_t, so say so plainly here
+ * rather than fail on weft_signal_open's declaration. */
+#if !defined(_POSIX_C_SOURCE) && !defined(_POSIX_SOURCE) && !defined(_XOPEN_SOURCE) &&           \
+    !defined(_GNU_SOURCE) && !defined(_DEFAULT_SOURCE) && !defined(_BSD_SOURCE) &&                \
+    !defined(__sigset_t_defined)
+#error "weft requires POSIX.1-2008: compile with -D_POSIX_C_SOURCE=200809L or -std=gnu17 (strict -std=c17 hides sigset_t)"
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif

@@ -136,9 +136,10 @@ WEFT_API WEFT_NODISCARD ssize_t weft_udp_recvfrom(int fd, void *buf, size_t len,
  * "localhost" (::1 and 127.0.0.1, RFC 6761) resolve at once without any
  * network traffic. Other names go to c-ares, driven by the loop (its
  * sockets wait on the backend like any other fd), using the system's
- * /etc/resolv.conf and /etc/hosts unless configured otherwise; a name
- * c-ares finds nowhere is then tried with getaddrinfo on the worker pool,
- * so names only NSS knows (mDNS, LDAP, ...) resolve too. Every socket
+ * /etc/resolv.conf and /etc/hosts ($CARES_HOSTS, c-ares's variable, names
+ * another hosts file) unless configured otherwise; a name c-ares finds
+ * nowhere is then tried with getaddrinfo on the worker pool, so names
+ * only NSS knows (mDNS, LDAP, ...) resolve too. Every socket
  * constructor (weft_tcp_connect, weft_tcp_listen, weft_udp_*) resolves
  * through the same resolver. The resolver belongs to its loop: each loop
  * has its own configuration. */

@@ -142,6 +142,8 @@ typedef struct weft__pool {
     void *chunks;  /* chunk list */
     size_t item;   /* item size */
     size_t per;    /* bytes of the next chunk */
+    size_t used;   /* items handed out and not yet put back (tests check records
+                      go back: the pool's mmap'd chunks are invisible to ASan) */
 } weft__pool;
 
 /* A FIFO of runnable tasks, linked through t->next. */

@@ -513,6 +513,7 @@ static int cares_lookup(struct dns *d, const char *host, int port, int socktype,
     memset(&h, 0, sizeof h);
     h.ai_family = family;
     h.ai_socktype = socktype ? socktype : SOCK_STREAM;
+    h.ai_flags = ARES_AI_ENVHOSTS; /* $CARES_HOSTS names the hosts file, in every c-ares */
     d->inflight++;
     ares_getaddrinfo(d->ch, host, NULL, &h, on_addrinfo, q); /* may call back at once */
     int rc = 0;

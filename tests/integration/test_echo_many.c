@@ -68,6 +68,7 @@ static int client_main(void *arg)
 
 struct server {
     weft_listener *l;
+    weft_group *handlers; /* every connection's task */
     int live, peak, served;
 };
 
@@ -107,7 +108,7 @@ static int acceptor(void *arg)
         int rc = weft_tcp_accept(sv.l, &s);
         if (rc < 0) return rc == -ECANCELED ? 0 : rc;
         sv.served++;
-        if (weft_spawn_opts(NULL, &o, counted, s) < 0) weft_stream_close(s);
+        if (weft_group_spawn_opts(sv.handlers, NULL, &o, counted, s) < 0) weft_stream_close(s);
     }
 }
 
@@ -120,6 +121,7 @@ static int server_main(void *arg)
     int port = weft_addr_port(&a);
     WT_REQUIRE_EQ((int)write(io[0], &port, sizeof port), (int)sizeof port);
     close(io[0]);
+    WT_REQUIRE_EQ(weft_group_new(&sv.handlers, WEFT_COLLECT), 0);
     weft_task *t;
     WT_REQUIRE_EQ(weft_spawn(&t, acceptor, NULL), 0);
     int pfd = (int)syscall(SYS_pidfd_open, io[1], 0);
@@ -130,11 +132,14 @@ static int server_main(void *arg)
     WT_EQ(waitpid(io[1], &status, 0), io[1]);
     WT_CHECK(WIFEXITED(status));
     WT_EQ(WEXITSTATUS(status), 0);
-    while (sv.live > 0) WT_EQ(weft_sleep(WEFT_MS(5)), 0); /* handlers see EOF */
+    WT_EQ(weft_cancel(t), 0); /* no more connections */
+    WT_EQ(weft_join(t), 0);
+    WT_EQ(weft_group_wait(sv.handlers), 0); /* every handler saw EOF and returned 0 */
+    WT_EQ(sv.live, 0);
     WT_EQ(sv.served, N);
     WT_EQ(sv.peak, N);
-    WT_EQ(weft_cancel(t), 0);
-    WT_EQ(weft_join(t), 0);
+    WT_EQ(weft_group_size(sv.handlers), N);
+    weft_group_free(sv.handlers);
     weft_listener_close(sv.l);
     return 0;
 }

@@ -34,7 +34,8 @@ static char *capture(void (*fn)(void), int *status)
     return buf;
 }
 
-/* ---- the dump shows a sleeping, a joining and a runnable task ---- */
+/* ---- the dump: one line per task, each with its own state, wait, site
+ * and age ---- */
 static int sleepy(void *arg)
 {
     (void)arg;
@@ -46,32 +47,93 @@ static int quick(void *arg)
     (void)arg;
     return 0;
 }
+static int waity(void *arg) { return weft_event_wait(arg); }
+
+/* One task's line of the dump:
+ *   #id name state what[ (cancelled)] spawned at file:line, age X ms */
+struct row {
+    unsigned long long id;
+    char name[64], state[16], what[64], site[160];
+    double age;
+};
+
+/* Finds the line of the task named name; 1 if found and well formed. */
+static int find_row(const char *out, const char *name, struct row *r)
+{
+    for (const char *l = out; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+        char line[512];
+        size_t n = strcspn(l, "\n");
+        if (n >= sizeof line) continue;
+        memcpy(line, l, n);
+        line[n] = 0;
+        memset(r, 0, sizeof *r);
+        if (sscanf(line, " #%llu %63s %15s %63s", &r->id, r->name, r->state, r->what) != 4)
+            continue;
+        if (strcmp(r->name, name) != 0) continue;
+        const char *sp = strstr(line, " spawned at ");
+        return sp && sscanf(sp, " spawned at %159[^,], age %lf ms", r->site, &r->age) == 2;
+    }
+    return 0;
+}
+
+/* The row of name has this state, wait, spawn site and age. */
+static void check_row(const char *out, const char *name, const char *state, const char *what,
+                      int line, double age_ms)
+{
+    struct row r;
+    if (!WT_CHECK(find_row(out, name, &r))) {
+        fprintf(stderr, "no line for task '%s'\n", name);
+        return;
+    }
+    if (!WT_EQ(strcmp(r.state, state), 0)) fprintf(stderr, "%s: state %s\n", name, r.state);
+    if (!WT_EQ(strcmp(r.what, what), 0)) fprintf(stderr, "%s: waits on %s\n", name, r.what);
+    char site[64];
+    snprintf(site, sizeof site, line ? "test_debug.c:%d" : "weft_run", line);
+    size_t sl = strlen(r.site), wl = strlen(site);
+    if (!WT_CHECK(sl >= wl && strcmp(r.site + sl - wl, site) == 0))
+        fprintf(stderr, "%s: spawned at %s, wanted %s\n", name, r.site, site);
+    if (!WT_CHECK(r.age > age_ms - 0.0005 && r.age < age_ms + 0.0005))
+        fprintf(stderr, "%s: age %.3f ms, wanted %.3f\n", name, r.age, age_ms);
+}
+
+/* weft_spawn_opts, also storing the line it is called from: the spawn
+ * site the dump must show. */
+#define SPAWN(t, o, fn, a, line) ((line) = __LINE__, weft_spawn_opts((t), (o), (fn), (a)))
 
 static int body_dump(void *arg)
 {
     (void)arg;
-    weft_spawn_options o1 = {"sleeper", 0}, o2 = {"joiner", 0}, o3 = {"runnable", 0};
-    weft_task *s, *j, *r;
-    WT_REQUIRE_EQ(weft_spawn_opts(&s, &o1, sleepy, NULL), 0);
-    WT_REQUIRE_EQ(weft_spawn_opts(&j, &o2, joiny, s), 0);
-    WT_EQ(weft_yield(), 0); /* both park */
-    WT_REQUIRE_EQ(weft_spawn_opts(&r, &o3, quick, NULL), 0); /* not yet run */
+    weft_spawn_options o1 = {"sleeper", 0}, o2 = {"joiner", 0}, o3 = {"runnable", 0},
+                       o4 = {"woken", 0};
+    weft_event ev;
+    weft_event_init(&ev);
+    weft_task *s, *j, *r, *w;
+    int s_line, j_line, w_line, r_line;
+    WT_REQUIRE_EQ(SPAWN(&s, &o1, sleepy, NULL, s_line), 0);
+    WT_REQUIRE_EQ(SPAWN(&j, &o2, joiny, s, j_line), 0);
+    WT_REQUIRE_EQ(SPAWN(&w, &o4, waity, &ev, w_line), 0);
+    WT_EQ(weft_yield(), 0);           /* the three park */
+    WT_EQ(weft_sleep(WEFT_MS(5)), 0); /* the virtual clock: they are exactly 5 ms older */
+    WT_REQUIRE_EQ(SPAWN(&r, &o3, quick, NULL, r_line), 0);
+    WT_EQ(weft_event_set(&ev), 0); /* woken, not yet run: READY */
     char *out = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&out, &len);
     WT_REQUIRE(f != NULL);
-    WT_EQ(weft_dump_tasks(f), 4);
+    WT_EQ(weft_dump_tasks(f), 5);
     fclose(f);
     fprintf(stderr, "%s", out);
-    WT_CHECK(strstr(out, "sleeper ") && strstr(out, "parked   sleep"));
-    WT_CHECK(strstr(out, "joiner ") && strstr(out, "parked   join"));
-    WT_CHECK(strstr(out, "runnable ") && strstr(out, "new"));
-    WT_CHECK(strstr(out, "main ") && strstr(out, "running"));
-    WT_CHECK(strstr(out, "test_debug.c:"));
+    WT_CHECK(strstr(out, "weft: 5 task(s) on loop ") == out);
+    check_row(out, "sleeper", "parked", "sleep", s_line, 5.0);
+    check_row(out, "joiner", "parked", "join", j_line, 5.0);
+    check_row(out, "woken", "ready", "-", w_line, 5.0);
+    check_row(out, "runnable", "new", "-", r_line, 0.0);
+    check_row(out, "main", "running", "-", 0, 5.0);
     free(out);
     WT_EQ(weft_cancel(j), 0);
     WT_EQ(weft_join(j), -ECANCELED); /* cancels the sleeper too, which j joined */
     WT_EQ(weft_join(r), 0);
+    WT_EQ(weft_join(w), 0);
     return 0;
 }
 

@@ -29,12 +29,27 @@ static void test_names(void **s)
         WEFT_ERRNO_MAP(X)
 #undef X
     };
+    const char *msgs[] = {
+#define X(n, v, m) m,
+        WEFT_ERRNO_MAP(X)
+#undef X
+    };
     size_t n = sizeof values / sizeof values[0];
     for (size_t i = 0; i < n; i++) {
         assert_true(values[i] < 0);
         assert_string_equal(weft_errname(values[i]), names[i]);
+        assert_string_equal(weft_strerror(values[i]), msgs[i]); /* the map's, not libc's */
         for (size_t j = i + 1; j < n; j++) assert_int_not_equal(values[i], values[j]);
     }
+    /* the codes the I/O layers return are documented: in the map */
+    const int io_codes[] = {-EOPNOTSUPP, -ENAMETOOLONG, -ESRCH, -EBADF, -ECONNRESET, -EMFILE};
+    for (size_t i = 0; i < sizeof io_codes / sizeof io_codes[0]; i++) {
+        int found = 0;
+        for (size_t j = 0; j < n; j++) found |= values[j] == io_codes[i];
+        if (!found) fail_msg("%s is not in WEFT_ERRNO_MAP", weft_errname(io_codes[i]));
+    }
+    assert_string_equal(weft_strerror(-EOPNOTSUPP), "operation not supported by this I/O backend");
+    assert_string_equal(weft_errname(-ENAMETOOLONG), "ENAMETOOLONG");
     assert_string_equal(weft_version(), WEFT_VERSION_STRING);
     assert_int_equal(weft_version_number(), WEFT_VERSION_NUMBER);
 }

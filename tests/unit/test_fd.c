@@ -35,7 +35,9 @@ static void fill(int fd)
 }
 
 /* A TCP listener on 127.0.0.1 with a full accept queue: connects to it
- * stay in progress (the kernel drops their SYNs). */
+ * stay in progress (the kernel drops their SYNs). With a backlog of 0 one
+ * established connection fills the queue, and the listener turns readable
+ * exactly then: that is the event waited for. */
 static int full_listener(int *lfd, struct sockaddr_in *sa, int clients[4])
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -48,7 +50,8 @@ static int full_listener(int *lfd, struct sockaddr_in *sa, int clients[4])
         clients[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         (void)connect(clients[i], (struct sockaddr *)&a, sizeof a);
     }
-    usleep(20000);
+    struct pollfd p = {fd, POLLIN, 0};
+    if (poll(&p, 1, 10000) != 1) return -1; /* a connection is queued: the queue is full */
     *lfd = fd;
     *sa = a;
     return 0;

@@ -52,22 +52,28 @@ static void test_sigterm_cancels_root(void **s)
 static int stubborn(void *arg)
 {
     (void)arg;
-    /* ignores its cancellation: keeps the loop alive after the first SIGINT */
-    if (weft_shield_push() < 0) return 1;
     kill(getpid(), SIGINT);
-    for (int i = 0; i < 20; i++) WEFT_IGNORE(weft_sleep(WEFT_MS(5)));
-    kill(getpid(), SIGINT); /* the second: the process ends now */
-    for (;;) WEFT_IGNORE(weft_sleep(WEFT_MS(5)));
-    return 0;
+    /* the first SIGINT cancels the root task: this wait ending with
+     * -ECANCELED is the proof (else the child exits 52) */
+    if (weft_sleep(WEFT_SEC(10)) != -ECANCELED || !weft_cancelled()) return 2;
+    /* it ignores its cancellation and keeps the loop alive ... */
+    if (weft_shield_push() < 0) return 1;
+    kill(getpid(), SIGINT); /* ... and the second ends the process during this wait */
+    WEFT_IGNORE(weft_sleep(WEFT_SEC(10)));
+    return 3; /* still alive: the child exits 53 */
 }
 
 static void test_second_sigint_exits(void **s)
 {
     (void)s;
     pid_t pid = fork();
-    if (pid == 0) _exit(weft_run(stubborn, NULL) == 0 ? 50 : 51);
+    if (pid == 0) _exit(50 + weft_run(stubborn, NULL));
     int status;
     waitpid(pid, &status, 0);
+    if (WIFEXITED(status))
+        fail_msg("child exited with %d (52: the first SIGINT did not cancel the root task; "
+                 "53: the second did not end the process)",
+                 WEXITSTATUS(status));
     assert_true(WIFSIGNALED(status));
     assert_int_equal(WTERMSIG(status), SIGINT);
 }

@@ -19,11 +19,25 @@ static void old_handler(int sig)
     old_calls++;
 }
 
-static void *kill_later(void *arg)
+/* A thread that sends a signal when told to, and a task that tells it:
+ * spawned just before the main task waits, the teller runs only once that
+ * wait has parked, so the signal comes while the task waits. */
+struct killer {
+    int sig;
+    int go; /* a flag (wt.h) */
+};
+
+static void *kill_when_told(void *arg)
 {
-    usleep(10000);
-    kill(getpid(), *(int *)arg);
+    struct killer *k = arg;
+    if (wt_flag_wait_thread(&k->go, 1) == 0) kill(getpid(), k->sig);
     return NULL;
+}
+
+static int tell_killer(void *arg)
+{
+    wt_flag_set(&((struct killer *)arg)->go, 1);
+    return 0;
 }
 
 static int body_basic(void *arg)
@@ -43,12 +57,14 @@ static int body_basic(void *arg)
     WT_EQ(kill(getpid(), SIGUSR2), 0);
     WT_EQ(weft_signal_wait(s), SIGUSR1);
     WT_EQ(weft_signal_wait(s), SIGUSR2);
-    int sig = SIGUSR1; /* from another thread while the task waits */
+    struct killer k = {SIGUSR1, 0}; /* from another thread while the task waits */
     pthread_t th;
-    WT_REQUIRE_EQ(pthread_create(&th, NULL, kill_later, &sig), 0);
-    int64_t t0 = wt_wall();
+    WT_REQUIRE_EQ(pthread_create(&th, NULL, kill_when_told, &k), 0);
+    weft_task *teller;
+    WT_REQUIRE_EQ(weft_spawn(&teller, tell_killer, &k), 0);
     WT_EQ(weft_signal_wait(s), SIGUSR1);
-    WT_GE(wt_wall() - t0, WEFT_MS(5));
+    WT_EQ(weft_task_done(teller), 1); /* so the wait had parked before the signal */
+    WT_EQ(weft_join(teller), 0);
     pthread_join(th, NULL);
     /* deadline */
     WT_REQUIRE_EQ(weft_deadline_push(WEFT_MS(10)), 0);
@@ -136,7 +152,11 @@ static void test_sigint_to_program(void **st)
 
 /* ---- two loops on two threads watching one signal both get it ---- */
 
-static volatile int ready_loops;
+/* Loops whose weft_signal is open: the main thread waits on the
+ * condition variable until both are, then sends the signal. */
+static int ready_loops;
+static pthread_mutex_t ready_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t ready_cv = PTHREAD_COND_INITIALIZER;
 
 static int thread_body(void *arg)
 {
@@ -146,7 +166,10 @@ static int thread_body(void *arg)
     sigaddset(&set, SIGUSR2);
     weft_signal *s;
     if (weft_signal_open(&s, &set) < 0) return -1;
-    __atomic_add_fetch(&ready_loops, 1, __ATOMIC_SEQ_CST);
+    pthread_mutex_lock(&ready_mu);
+    ready_loops++;
+    pthread_cond_signal(&ready_cv);
+    pthread_mutex_unlock(&ready_mu);
     *got = weft_signal_wait(s);
     weft_signal_close(s);
     return 0;
@@ -167,7 +190,9 @@ static void test_two_loops(void **st)
     pthread_t th[2];
     ready_loops = 0;
     for (int i = 0; i < 2; i++) assert_int_equal(pthread_create(&th[i], NULL, thread_main, &got[i]), 0);
-    while (__atomic_load_n(&ready_loops, __ATOMIC_SEQ_CST) < 2) usleep(1000);
+    pthread_mutex_lock(&ready_mu);
+    while (ready_loops < 2) pthread_cond_wait(&ready_cv, &ready_mu);
+    pthread_mutex_unlock(&ready_mu);
     kill(getpid(), SIGUSR2);
     for (int i = 0; i < 2; i++) pthread_join(th[i], NULL);
     assert_int_equal(got[0], SIGUSR2);

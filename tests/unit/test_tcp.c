@@ -308,6 +308,7 @@ struct server {
     int emfile;  /* accepts that failed with EMFILE */
     int served;
     int stop;
+    weft_event emfile3; /* set at the third EMFILE */
 };
 
 static int serve_one(void *arg)
@@ -327,8 +328,8 @@ static int server_task(void *arg)
         weft_stream *s;
         int rc = weft_tcp_accept(sv->l, &s);
         if (rc == -EMFILE) {
-            sv->emfile++;
-            if (weft_sleep(WEFT_MS(5)) < 0) return 0;
+            if (++sv->emfile == 3) weft_event_set(&sv->emfile3);
+            if (weft_sleep(WEFT_MS(5)) < 0) return 0; /* the server backs off */
             continue;
         }
         if (rc < 0) return rc == -ECANCELED ? 0 : rc;
@@ -342,6 +343,7 @@ static int body_emfile(void *arg)
 {
     (void)arg;
     struct server sv = {0};
+    weft_event_init(&sv.emfile3);
     WT_REQUIRE_EQ(weft_tcp_listen(&sv.l, "127.0.0.1", 0, NULL), 0);
     weft_addr a;
     WT_REQUIRE_EQ(weft_addr_parse(&a, "127.0.0.1", port_of(sv.l)), 0);
@@ -359,8 +361,9 @@ static int body_emfile(void *arg)
     weft_task *t;
     WT_REQUIRE_EQ(weft_spawn(&t, server_task, &sv), 0);
     for (int i = 0; i < 3; i++) WT_EQ(connect(cl[i], &a.u.sa, a.len), 0); /* queued */
-    int64_t t0 = wt_wall();
-    while (sv.emfile < 3 && wt_wall() - t0 < WEFT_SEC(5)) WT_EQ(weft_sleep(WEFT_MS(2)), 0);
+    WT_REQUIRE_EQ(weft_deadline_push(WEFT_SEC(10)), 0); /* a bound, should it never come */
+    WT_EQ(weft_event_wait(&sv.emfile3), 0);
+    WT_EQ(weft_deadline_pop(), 0);
     WT_GE(sv.emfile, 3);
     WT_EQ(sv.served, 0);
     for (int i = 0; i < nh; i++) close(hog[i]); /* fds free up */

@@ -16,30 +16,12 @@
 
 /* ------------------------------------------------------------ helpers */
 
-static int load(const int *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
-static void store(int *p, int v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
-
-/* From a task: waits (polling every ms) until *p >= v; 0, or -1 after 20 s. */
-static int task_wait_flag(const int *p, int v)
-{
-    for (int i = 0; i < 20000; i++) {
-        if (load(p) >= v) return 0;
-        if (weft_sleep(WEFT_MS(1)) < 0) return -1;
-    }
-    return -1;
-}
-
-/* From a worker: waits until *p >= v; 0, or -1 after 20 s. */
-static int thread_wait_flag(const int *p, int v)
-{
-    int64_t end = wt_wall() + WEFT_SEC(20);
-    while (load(p) < v) {
-        if (wt_wall() > end) return -1;
-        struct timespec ts = {0, 100000};
-        nanosleep(&ts, NULL);
-    }
-    return 0;
-}
+/* Flags shared with worker threads (wt_flag_*: every change wakes the
+ * task or thread waiting for it; nothing polls). */
+static int load(const int *p) { return wt_flag_get(p); }
+static void store(int *p, int v) { wt_flag_set(p, v); }
+static int task_wait_flag(const int *p, int v) { return wt_flag_wait_task(p, v); }
+static int thread_wait_flag(const int *p, int v) { return wt_flag_wait_thread(p, v); }
 
 static weft_options opts_threads(int n)
 {
@@ -412,7 +394,7 @@ static int cpu_job(void *p)
 {
     struct cpu *c = p;
     c->t0 = wt_wall();
-    __atomic_add_fetch(c->started, 1, __ATOMIC_ACQ_REL);
+    wt_flag_add(c->started, 1);
     c->met = thread_wait_flag(c->started, 2) == 0;
     c->h = burn(20u * 1000 * 1000);
     c->t1 = wt_wall();
@@ -454,7 +436,7 @@ static int ticks;
 static int ticker(void *p)
 {
     (void)p;
-    while (weft_sleep(WEFT_MS(1)) == 0) store(&ticks, load(&ticks) + 1);
+    while (weft_sleep(WEFT_MS(1)) == 0) wt_flag_add(&ticks, 1);
     return 0;
 }
 

@@ -14,17 +14,11 @@
 
 #include "core/loop.h"
 
-static int load(const int *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
-static void store(int *p, int v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
-
-static int task_wait_flag(const int *p, int v)
-{
-    for (int i = 0; i < 20000; i++) {
-        if (load(p) >= v) return 0;
-        if (weft_sleep(WEFT_MS(1)) < 0) return -1;
-    }
-    return -1;
-}
+/* Flags shared with foreign threads (wt_flag_*: every change wakes the
+ * task or thread waiting for it; nothing polls). */
+static int load(const int *p) { return wt_flag_get(p); }
+static void store(int *p, int v) { wt_flag_set(p, v); }
+static int task_wait_flag(const int *p, int v) { return wt_flag_wait_task(p, v); }
 
 static int join_thread_job(void *p) { return -pthread_join(*(pthread_t *)p, NULL); }
 
@@ -172,10 +166,7 @@ static void *tc_thread(void *p)
     int64_t t0 = wt_wall();
     tc.rc_timeout = weft_future_wait(f, WEFT_MS(30), &st);
     if (wt_wall() - t0 < WEFT_MS(25)) tc.rc_timeout = 99; /* returned early */
-    while (!load(&tc.sleeper_started)) {
-        struct timespec ts = {0, 100000};
-        nanosleep(&ts, NULL);
-    }
+    if (wt_flag_wait_thread(&tc.sleeper_started, 1) < 0) tc.rc_timeout = 98;
     WEFT_IGNORE(weft_future_cancel(f));
     WEFT_IGNORE(weft_future_cancel(f)); /* idempotent */
     tc.rc_cancel_wait = weft_future_wait(f, -1, &tc.st_cancel);
@@ -250,8 +241,9 @@ static void *end_thread(void *p)
         store(&e.ready, 1);
         return NULL;
     }
-    WEFT_IGNORE(weft_future_wait(f, WEFT_MS(5), &st));
-    store(&e.ready, 1); /* the loop may end now */
+    WEFT_IGNORE(weft_future_wait(f, 0, &st)); /* just looks: still running */
+    WEFT_IGNORE(wt_flag_wait_thread(&tc.sleeper_started, 1)); /* end_body checks it */
+    store(&e.ready, 1); /* the loop may end now: the sleeper runs */
     e.rc_wait = weft_future_wait(f, -1, &e.st_wait); /* completes when the loop ends */
     weft_future *g = NULL;
     e.rc_spawn_after = weft_spawn_threadsafe(e.loop, &g, marker, NULL);
@@ -299,8 +291,8 @@ static void test_after_loop_end(void **s)
 {
     (void)s;
     pthread_t th;
-    tc.sleeper_started = 0;
-    tc.blocker_ran = 0;
+    store(&tc.sleeper_started, 0);
+    store(&tc.blocker_ran, 0);
     assert_int_equal(wt_run(end_body, &th), 0);
     pthread_join(th, NULL);
     assert_int_equal(e.rc_wait, 0);

@@ -110,7 +110,7 @@ static const char *date_line(size_t *len)
 
 static char *put(char *w, const char *s, size_t n)
 {
-    memcpy(w, s, n);
+    if (n) memcpy(w, s, n);
     return w + n;
 }
 #define PUTS(w, lit) put((w), (lit), sizeof(lit) - 1)

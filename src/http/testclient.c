@@ -61,6 +61,11 @@ static void disconnect(weft_http_test *tc)
 static int tc_connect(weft_http_test *tc)
 {
     if (tc->cs) return 0;
+    if (!tc->buf) {
+        tc->buf = malloc(16384);
+        if (!tc->buf) return -ENOMEM;
+        tc->cap = 16384;
+    }
     weft_stream *ss;
     int rc = weft_stream_pair(&tc->cs, &ss);
     if (rc < 0) return rc;

@@ -12,6 +12,7 @@
  * is queued (backpressure), bounded by the send timeout. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #ifdef WEFT_HAVE_JANSSON

@@ -406,6 +406,9 @@ int weft__http_conn_run(weft_stream *s, const weft_http_app *app,
     }
     hup_settle(c);
     if (!hijacked) {
+        /* A response written in place sits in the queue until a kick:
+         * start sending it before the close waits for the queue to drain
+         * (else the close waits out the send timeout and drops it). */
         weft__http_kick(c);
         if (err && !weft_cancelled()) linger(c);
         if (weft_shield_push() == 0) { /* flushing what is queued is cleanup */

@@ -162,6 +162,7 @@ static char *write_head(weft_http_res *res, int framing, uint64_t len, size_t ex
     } else if (framing == FR_CHUNKED) {
         w = PUTS(w, "Transfer-Encoding: chunked\r\n");
     }
+    if (c->draining) res->close = 1; /* the server shuts down: this is the last response */
     if (res->close) w = PUTS(w, "Connection: close\r\n");
     else if (c->req.rq.version == 10) w = PUTS(w, "Connection: keep-alive\r\n");
     w = PUTS(w, "\r\n");

@@ -307,7 +307,9 @@ static int serve_one(weft__http_conn *c, int hlen)
     }
     if (res->hijacked) return 1;
     if (rc < 0 && !res->started) {
-        weft__http_res_fail(res, weft__http_error_to_status(rc));
+        /* cancelled by a shutdown whose grace ran out: the service went away */
+        weft__http_res_fail(res, rc == -ECANCELED && c->draining ? 503
+                                                                   : weft__http_error_to_status(rc));
         if (req->body_err) res->close = 1;
     } else if (rc < 0) {
         c->closing = 1; /* a streamed response failed half way */
@@ -411,13 +413,9 @@ int weft__http_conn_run(weft_stream *s, const weft_http_app *app,
          * (else the close waits out the send timeout and drops it). */
         weft__http_kick(c);
         if (err && !weft_cancelled()) linger(c);
-        if (weft_shield_push() == 0) { /* flushing what is queued is cleanup */
-            if (c->o->send_timeout_ns > 0 && weft_deadline_push(c->o->send_timeout_ns) == 0) {
-                (void)weft_stream_close(s);
-                (void)weft_deadline_pop();
-            } else {
-                (void)weft_stream_close(s);
-            }
+        if (weft_shield_push() == 0) { /* sending what is queued is cleanup */
+            if (weft__http_flush(c, 1) < 0) weft__stream_abort(s); /* the client is stuck */
+            else (void)weft_stream_close(s);
             (void)weft_shield_pop();
         } else {
             weft__stream_abort(s);

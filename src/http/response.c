@@ -203,15 +203,30 @@ void weft__http_res_reset(weft_http_res *res)
 
 void weft__http_kick(weft__http_conn *c) { weft__stream_kick(c->s); }
 
+/* Waits for the client to take our output: until the queue is back under
+ * its low mark, or (all) empty. The send timeout bounds a stall, not the
+ * transfer: each period in which the client took something starts a new
+ * one, so a slow reader gets everything and one that stopped reading is
+ * dropped after one send timeout. */
 int weft__http_flush(weft__http_conn *c, int all)
 {
     weft_stream *s = c->s;
     weft__stream_kick(s);
     if (!all && weft_stream_write_queued(s) <= 64 * 1024) return s->werr;
-    int pushed = c->o->send_timeout_ns > 0 && weft_deadline_push(c->o->send_timeout_ns) == 0;
-    int rc = all ? (weft_stream_write_queued(s) ? weft_stream_flush(s) : s->werr)
-                 : weft_stream_flush(s);
-    if (pushed && weft_deadline_pop() == 1 && rc == -ETIMEDOUT) c->closing = 1;
+    if (all) weft_stream_set_write_limit(s, 0); /* flush waits for everything */
+    int rc;
+    for (;;) {
+        size_t before = weft_stream_write_queued(s);
+        int pushed = c->o->send_timeout_ns > 0 && weft_deadline_push(c->o->send_timeout_ns) == 0;
+        rc = (all && !before) ? s->werr : weft_stream_flush(s);
+        int expired = pushed && weft_deadline_pop() == 1 && rc == -ETIMEDOUT;
+        if (!expired) break;
+        if (weft_stream_write_queued(s) >= before) { /* nothing taken in a whole period */
+            c->closing = 1;
+            break;
+        }
+    }
+    if (all) weft_stream_set_write_limit(s, 64 * 1024);
     return rc;
 }
 

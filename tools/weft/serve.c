@@ -64,8 +64,11 @@ static int plaintext(weft_http_req *req, weft_http_res *res, void *ud)
 static int json_hello(weft_http_req *req, weft_http_res *res, void *ud)
 {
     (void)req, (void)ud;
-    json_t *j = json_pack("{s:s}", "message", "Hello, World!");
-    if (!j) return -ENOMEM;
+    json_t *j = json_object(); /* an object per request, serialized per request */
+    if (!j || json_object_set_new_nocheck(j, "message", json_string_nocheck("Hello, World!"))) {
+        json_decref(j);
+        return -ENOMEM;
+    }
     int rc = weft_http_res_json(res, 200, j);
     json_decref(j);
     return rc;

@@ -79,8 +79,23 @@ struct weft_task {
     int wake_result;      /* what the current park returns (set by the wake) */
     weft__wait *wait;     /* while PARKED */
     weft__stack *stack;   /* NULL until first run and after finishing */
-    weft_fn fn;
-    void *arg;
+    union {
+        struct {          /* until the task first runs (task_entry clears them) */
+            weft_fn fn;
+            void *arg;
+        };
+        struct {          /* once it runs: the park hook (the record stays small) */
+            /* Called once, then cleared, when the task next parks (an upper layer's
+             * "about to wait" hook: the HTTP server flushes its output and starts
+             * watching for the client hanging up only when a handler really waits).
+             * It runs before the wait's checks and after the caller may have
+             * registered the wait (started an I/O operation, joined a list), so it
+             * must not wait, and must not cancel, interrupt or wake its own task:
+             * such a change of state must come from a later loop turn. */
+            void (*park_hook)(void *arg);
+            void *park_arg;
+        };
+    };
     int64_t deadline;     /* effective deadline (WEFT_NEVER: none) */
     weft__scope *scope;   /* innermost deadline/shield scope */
     weft__timer dl_timer; /* armed for `deadline` once the task waits under it */
@@ -96,15 +111,6 @@ struct weft_task {
     const char *file;     /* spawn site */
     int line;
     uint32_t stack_req;   /* requested stack size (0: default) */
-    /* Called once, then cleared, when the task next parks (an upper layer's
-     * "about to wait" hook: the HTTP server flushes its output and starts
-     * watching for the client hanging up only when a handler really waits).
-     * It runs before the wait's checks and after the caller may have
-     * registered the wait (started an I/O operation, joined a list), so it
-     * must not wait, and must not cancel, interrupt or wake its own task:
-     * such a change of state must come from a later loop turn. */
-    void (*park_hook)(void *arg);
-    void *park_arg;
     uint64_t id;
     int64_t born;         /* weft_now() at spawn */
     weft__fiber fiber;

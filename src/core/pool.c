@@ -11,6 +11,7 @@
  * time and several times less populated in bulk (docs/design.md), which is
  * most of the cost of spawning 100,000 tasks cold. Chunks double from 16 KiB
  * up to 2 MiB, so a small program keeps a small footprint. */
+#include <stdint.h>
 #include <sys/mman.h>
 
 #include "core/loop.h"
@@ -34,10 +35,30 @@ void weft__pool_init(weft__pool *p, size_t item, size_t per)
     p->used = 0;
 }
 
+/* A chunk of len bytes; the 2 MiB ones aligned on 2 MiB and backed by one
+ * transparent huge page where the system allows it (madvise mode): one
+ * fault instead of 512, and one TLB entry for 8,000 task records, which
+ * on a VM with nested paging is most of what a cold spawn costs. */
+static char *chunk_map(size_t len)
+{
+    int prot = PROT_READ | PROT_WRITE, fl = MAP_PRIVATE | MAP_ANONYMOUS;
+    if (len < CHUNK_MAX) return mmap(NULL, len, prot, fl, -1, 0);
+    char *m = mmap(NULL, len * 2, prot, fl, -1, 0);
+    if (m == MAP_FAILED) return m;
+    uintptr_t a = ((uintptr_t)m + len - 1) & ~(uintptr_t)(len - 1);
+    char *c = (char *)a;
+    if (c > m) munmap(m, (size_t)(c - m));
+    if (c + len < m + len * 2) munmap(c + len, (size_t)(m + len * 2 - (c + len)));
+#ifdef MADV_HUGEPAGE
+    (void)madvise(c, len, MADV_HUGEPAGE); /* best effort */
+#endif
+    return c;
+}
+
 static int grow(weft__pool *p)
 {
     size_t len = p->per;
-    char *c = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    char *c = chunk_map(len);
     if (c == MAP_FAILED) return -1;
     (void)madvise(c, len, MADV_POPULATE_WRITE); /* best effort: faults otherwise */
     ((void **)c)[0] = p->chunks;

@@ -159,7 +159,11 @@ static void task_entry(void)
     weft__fiber_enter(NULL);
     weft_loop *L = weft__L;
     weft_task *t = L->current;
-    t->status = t->fn(t->arg);
+    weft_fn fn = t->fn;
+    void *arg = t->arg;
+    t->fn = NULL; /* the same storage is the park hook from now on */
+    t->arg = NULL;
+    t->status = fn(arg);
     weft__exit_task(L, t);
 }
 

@@ -61,3 +61,16 @@ cpu_ns() {
   done
   echo "$sum"
 }
+
+# wait_port PORT NAME LOG: waits (up to 10 s) until something accepts on
+# 127.0.0.1:PORT, as long as $SERVER_PID lives; else shows LOG and fails.
+wait_port() {
+  local port=$1 name=$2 log=$3 i
+  for ((i = 0; i < 200; i++)); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.05
+  done
+  echo "$name did not start:" >&2; cat "$log" >&2
+  return 1
+}

@@ -61,14 +61,7 @@ start() { # name
   *) echo "unknown server $name" >&2; return 1 ;;
   esac
   SERVER_PID=$!
-  local i
-  for ((i = 0; i < 200; i++)); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.05
-  done
-  echo "$name did not start:" >&2; cat "$WORK/$name.log" >&2
-  return 1
+  wait_port "$PORT" "$name" "$WORK/$name.log"
 }
 
 stop() {

@@ -107,7 +107,7 @@ EOF
 SERVER_PID=
 launch() { taskset -c "$SERVER_CPU" "$@" > "$WORK/$s.log" 2>&1 & SERVER_PID=$!; }
 start() { # SERVER: start it on CPU 0, wait for its port
-  local s=$1 i
+  local s=$1
   if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
     echo "port $PORT is already in use: set BASE_PORT" >&2; return 1
   fi
@@ -119,13 +119,7 @@ start() { # SERVER: start it on CPU 0, wait for its port
   go) launch env GOMAXPROCS=1 "$WORK/http_go" "$PORT" ;;
   node) launch /usr/bin/node "$PEERS/servers/http_node.js" "$PORT" ;;
   esac
-  for ((i = 0; i < 200; i++)); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.05
-  done
-  echo "$s did not start:" >&2; cat "$WORK/$s.log" >&2
-  return 1
+  wait_port "$PORT" "$s" "$WORK/$s.log"
 }
 
 tree() { # PID: it and its descendants (nginx's master, then its worker)

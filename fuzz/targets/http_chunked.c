@@ -12,13 +12,7 @@
 
 #include "http/parser.h"
 
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c)) {                                                                                \
-            fprintf(stderr, "check failed: %s (%s:%d)\n", #c, __FILE__, __LINE__);                 \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
+#include "fuzz_check.h"
 
 /* A hash of the event stream (data merged), the outcome and the bytes
  * consumed; data bytes are hashed one at a time so pieces do not matter. */

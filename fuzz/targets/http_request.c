@@ -15,13 +15,7 @@
 
 #include "http/parser.h"
 
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c)) {                                                                                \
-            fprintf(stderr, "check failed: %s (%s:%d)\n", #c, __FILE__, __LINE__);                 \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
+#include "fuzz_check.h"
 
 static size_t describe(int rc, const weft_http_request *r, const char *buf, char *out, size_t cap)
 {

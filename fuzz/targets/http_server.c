@@ -20,13 +20,7 @@
 #include <jansson.h>
 #include <weft.h>
 
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c)) {                                                                                \
-            fprintf(stderr, "check failed: %s (%s:%d)\n", #c, __FILE__, __LINE__);                 \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
+#include "fuzz_check.h"
 
 static int h_text(weft_http_req *req, weft_http_res *res, void *ud)
 {

@@ -274,7 +274,7 @@ static int serve_one(weft__http_conn *c, int hlen)
     req->m.nparams = 0;
     weft__http_res_reset(res);
     res->head_only = req->rq.method_id == WEFT_HTTP_HEAD;
-    res->close = !(req->rq.flags & WEFT_HTTP_F_KEEP_ALIVE) || c->draining;
+    res->close = !(req->rq.flags & WEFT_HTTP_F_KEEP_ALIVE); /* (and a shutdown: write_head) */
     weft__http_body_start(req);
 
     int status = split_target(req);
@@ -310,17 +310,18 @@ static int serve_one(weft__http_conn *c, int hlen)
         /* cancelled by a shutdown whose grace ran out: the service went away */
         weft__http_res_fail(res, rc == -ECANCELED && c->draining ? 503
                                                                    : weft__http_error_to_status(rc));
-        if (req->body_err) res->close = 1;
     } else if (rc < 0) {
         c->closing = 1; /* a streamed response failed half way */
     }
-    if (!res->started && (c->draining || !weft__http_body_keepable(req))) res->close = 1;
+    if (!res->started && !weft__http_body_keepable(req)) res->close = 1;
     if (!res->started) rc = weft__http_res_finish(res);
     else if (!res->ended && !c->closing) rc = weft_http_res_end(res);
     else rc = 0;
     log_access(c, res->status);
     if (rc < 0 || c->closing || res->close) return -1;
-    if (weft_stream_write_queued(c->s) > 64 * 1024 && weft__http_flush(c, 0) < 0) return -1;
+    /* a large response waits to go out (backpressure); small ones wait
+     * for the kick before the next wait, so pipelined ones share a send */
+    if (weft_stream_write_queued(c->s) > c->s->high && weft__http_flush(c, 0) < 0) return -1;
     c->state = WEFT__HC_HEAD;
     if (weft__http_body_drain(req) < 0) return -1;
     c->keep = 0;
@@ -392,10 +393,9 @@ int weft__http_conn_run(weft_stream *s, const weft_http_app *app,
         int hlen = read_head(c);
         if (hlen == 0) break;
         if (hlen < 0) {
-            if (hlen == -ETIMEDOUT) (void)weft__http_write_error(c, 408);
-            else if (hlen <= -4200 && hlen > -4300)
-                (void)weft__http_write_error(c, weft_http_error_status(hlen));
-            else rc = hlen;
+            int status = hlen == -ETIMEDOUT ? 408 : weft_http_error_status(hlen);
+            if (status != 500) (void)weft__http_write_error(c, status); /* a bad head */
+            else rc = hlen; /* the connection failed: nobody to answer */
             err = 1;
             break;
         }
@@ -408,10 +408,6 @@ int weft__http_conn_run(weft_stream *s, const weft_http_app *app,
     }
     hup_settle(c);
     if (!hijacked) {
-        /* A response written in place sits in the queue until a kick:
-         * start sending it before the close waits for the queue to drain
-         * (else the close waits out the send timeout and drops it). */
-        weft__http_kick(c);
         if (err && !weft_cancelled()) linger(c);
         if (weft_shield_push() == 0) { /* sending what is queued is cleanup */
             if (weft__http_flush(c, 1) < 0) weft__stream_abort(s); /* the client is stuck */

@@ -105,6 +105,8 @@ static inline int method_id(const char *m, size_t n)
     return WEFT_HTTP_OTHER;
 }
 
+int weft__http_method_id(const char *m, size_t n) { return method_id(m, n); }
+
 /* "HTTP/" DIGIT "." DIGIT, then CRLF (request line) or SP (status line),
  * from p[0..avail). Returns the bytes taken (10 or 9), 0 when avail is too
  * short to tell, or an error. Checks go byte by byte in order, so a prefix

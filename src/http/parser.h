@@ -35,6 +35,9 @@ int weft__http_isa(void);
  * use. For tests and fuzzers comparing the builds; not to be called while
  * another thread parses. */
 int weft__http_set_isa(int isa);
+/* WEFT_HTTP_GET... for the method token m[0..n), WEFT_HTTP_OTHER for any
+ * other (the parser's own recognition, for the router and test client). */
+int weft__http_method_id(const char *m, size_t n);
 
 static inline uint64_t weft__http_ld64(const char *p)
 {

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #ifdef WEFT_HAVE_JANSSON
 #include <jansson.h>
@@ -76,8 +77,7 @@ int weft__http_error_to_status(int rc)
     if (rc == -EMSGSIZE) return 413;
     if (rc == -EBADMSG) return 400;
     if (rc == -ETIMEDOUT) return 503;
-    if (rc <= -4200 && rc > -4300) return weft_http_error_status(rc);
-    return 500;
+    return weft_http_error_status(rc); /* the parser's codes; 500 for the rest */
 }
 
 /* ----------------------------------------------------------------- Date */
@@ -93,7 +93,7 @@ static __thread struct {
 static const char *date_line(size_t *len)
 {
     int64_t now = weft_now();
-    if (now >= date_cache.until || !date_cache.len) {
+    if (now >= date_cache.until) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         struct tm tm;
@@ -135,22 +135,26 @@ static char *put_status_line(char *w, int status)
     return PUTS(w, "\r\n");
 }
 
-/* Upper bound of the head's size, besides the application's headers. */
-#define HEAD_FIXED 192
+/* Room for the head's own lines besides Server, Date and the application's
+ * headers: the status line with the longest reason phrase (46 bytes),
+ * Content-Length (38) or Transfer-Encoding (28), Connection (24), CRLF. */
+#define HEAD_FIXED 128
 
-/* Writes the head into the write queue: framing is "length" (with
- * Content-Length: len), "chunked" or "none" (no length: bodyless, or
- * until close). Returns 0 or an error. The caller commits body bytes. */
+static int werr(weft__http_conn *c) { return c->s->werr ? c->s->werr : -ENOMEM; }
+
+/* Writes the head into the write queue, then body[0..blen) if given:
+ * framing is "length" (with Content-Length: len), "chunked" or "none" (no
+ * length: bodyless, or until close). Returns 0 or an error. */
 enum { FR_LENGTH, FR_CHUNKED, FR_NONE };
-static char *write_head(weft_http_res *res, int framing, uint64_t len, size_t extra)
+static int write_head(weft_http_res *res, int framing, uint64_t len, const char *body,
+                      size_t blen)
 {
     weft__http_conn *c = res->c;
     size_t dl;
     const char *date = date_line(&dl);
-    const char *r = weft_http_reason(res->status);
-    size_t need = HEAD_FIXED + strlen(r) + c->server_len + dl + res->head.len + extra;
+    size_t need = HEAD_FIXED + c->server_len + dl + res->head.len + blen;
     char *w0 = weft__stream_wspace(c->s, need), *w = w0;
-    if (!w) return NULL;
+    if (!w) return werr(c);
     w = put_status_line(w, res->status);
     w = put(w, c->server_line, c->server_len);
     w = put(w, date, dl);
@@ -166,36 +170,25 @@ static char *write_head(weft_http_res *res, int framing, uint64_t len, size_t ex
     if (res->close) w = PUTS(w, "Connection: close\r\n");
     else if (c->req.rq.version == 10) w = PUTS(w, "Connection: keep-alive\r\n");
     w = PUTS(w, "\r\n");
+    w = put(w, body, blen);
     weft__stream_wcommit(c->s, (size_t)(w - w0));
-    return w;
+    return 0;
 }
-
-static int werr(weft__http_conn *c) { return c->s->werr ? c->s->werr : -ENOMEM; }
 
 int weft__http_res_finish(weft_http_res *res)
 {
-    weft__http_conn *c = res->c;
     int nobody = bodyless(res->status);
     size_t blen = nobody ? 0 : res->body.len;
-    int send_body = !res->head_only && blen;
     res->started = res->ended = 1;
-    if (!write_head(res, nobody ? FR_NONE : FR_LENGTH, blen, send_body ? blen : 0))
-        return werr(c);
-    if (send_body) {
-        char *w = weft__stream_wspace(c->s, blen); /* reserved above: no move */
-        if (!w) return werr(c);
-        memcpy(w, res->body.p, blen);
-        weft__stream_wcommit(c->s, blen);
-        res->sent = blen;
-    }
-    return 0;
+    res->sent = res->head_only ? 0 : blen;
+    return write_head(res, nobody ? FR_NONE : FR_LENGTH, blen, res->body.p, (size_t)res->sent);
 }
 
 void weft__http_res_reset(weft_http_res *res)
 {
     res->status = 200;
     res->started = res->ended = res->chunked = res->until_close = 0;
-    res->has_ctype = res->has_length = res->hijacked = 0;
+    res->has_length = res->hijacked = 0;
     res->length = res->sent = 0;
     res->head.len = 0;
     res->body.len = 0;
@@ -212,7 +205,8 @@ int weft__http_flush(weft__http_conn *c, int all)
 {
     weft_stream *s = c->s;
     weft__stream_kick(s);
-    if (!all && weft_stream_write_queued(s) <= 64 * 1024) return s->werr;
+    if (!all && weft_stream_write_queued(s) <= s->high) return s->werr;
+    size_t high = s->high;
     if (all) weft_stream_set_write_limit(s, 0); /* flush waits for everything */
     int rc;
     for (;;) {
@@ -226,7 +220,7 @@ int weft__http_flush(weft__http_conn *c, int all)
             break;
         }
     }
-    if (all) weft_stream_set_write_limit(s, 64 * 1024);
+    if (all) weft_stream_set_write_limit(s, high);
     return rc;
 }
 
@@ -238,13 +232,6 @@ int weft_http_res_status(weft_http_res *res, int status)
     if (res->started) return -EALREADY;
     res->status = status;
     return 0;
-}
-
-static int ci_eq(const char *a, const char *b)
-{
-    for (; *a && *b; a++, b++)
-        if ((*a | 0x20) != (*b | 0x20)) return 0;
-    return *a == *b;
 }
 
 static int valid_name(const char *s)
@@ -266,12 +253,12 @@ int weft_http_res_header(weft_http_res *res, const char *name, const char *value
 {
     if (!res || !name || !value || !valid_name(name) || !valid_value(value)) return -EINVAL;
     if (res->started) return -EALREADY;
-    if (ci_eq(name, "Transfer-Encoding")) return -EINVAL;
-    if (ci_eq(name, "Connection") && ci_eq(value, "close")) {
+    if (!strcasecmp(name, "Transfer-Encoding")) return -EINVAL;
+    if (!strcasecmp(name, "Connection") && !strcasecmp(value, "close")) {
         res->close = 1; /* written by the server, once */
         return 0;
     }
-    if (ci_eq(name, "Content-Length")) {
+    if (!strcasecmp(name, "Content-Length")) {
         char *end;
         unsigned long long v = strtoull(value, &end, 10);
         if (!*value || *end || value[0] == '-') return -EINVAL;
@@ -279,7 +266,6 @@ int weft_http_res_header(weft_http_res *res, const char *name, const char *value
         res->length = v;
         return 0; /* written by the server with the framing */
     }
-    if (ci_eq(name, "Content-Type")) res->has_ctype = 1;
     size_t nl = strlen(name), vl = strlen(value);
     int rc = weft__buf_reserve(&res->head, nl + vl + 4);
     if (rc < 0) return rc;
@@ -340,8 +326,7 @@ int weft_http_res_error(weft_http_res *res, int status, const char *message)
     if (!res) return -EINVAL;
     if (res->started) return -EALREADY;
     if (!message) message = weft_http_reason(status);
-    res->head.len = 0;
-    res->has_ctype = 0;
+    res->head.len = 0; /* an error carries none of the headers set so far */
     int rc = weft_http_res_status(res, status);
     if (rc == 0) rc = weft_http_res_header(res, "Content-Type", "application/json");
     if (rc < 0) return rc;
@@ -370,8 +355,7 @@ int weft_http_res_get_status(const weft_http_res *res) { return res ? res->statu
 
 void weft__http_res_fail(weft_http_res *res, int status)
 {
-    res->head.len = 0;
-    res->has_ctype = res->has_length = 0;
+    res->has_length = 0;
     (void)weft_http_res_error(res, status, NULL);
 }
 
@@ -404,8 +388,8 @@ int weft_http_res_begin(weft_http_res *res)
     }
     res->chunked = framing == FR_CHUNKED;
     res->started = 1;
-    if (!write_head(res, framing, res->length, 0)) return werr(c);
-    return weft__http_flush(c, 0);
+    int rc = write_head(res, framing, res->length, NULL, 0);
+    return rc < 0 ? rc : weft__http_flush(c, 0);
 }
 
 ssize_t weft_http_res_write(weft_http_res *res, const void *buf, size_t len)

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http/parser.h"
 #include "http/server.h"
 
 #define SEG_MAX 256 /* decoded literal segments longer than this never match */
@@ -34,29 +35,11 @@ struct weft__rnode {
     weft__route *routes;      /* the routes ending here */
 };
 
-static const char *const method_names[] = {
-    [WEFT_HTTP_GET] = "GET",         [WEFT_HTTP_HEAD] = "HEAD",
-    [WEFT_HTTP_POST] = "POST",       [WEFT_HTTP_PUT] = "PUT",
-    [WEFT_HTTP_DELETE] = "DELETE",   [WEFT_HTTP_CONNECT] = "CONNECT",
-    [WEFT_HTTP_OPTIONS] = "OPTIONS", [WEFT_HTTP_TRACE] = "TRACE",
-    [WEFT_HTTP_PATCH] = "PATCH",
-};
-
-static int method_id(const char *m)
-{
-    for (int i = 1; i < (int)(sizeof method_names / sizeof method_names[0]); i++)
-        if (!strcmp(m, method_names[i])) return i;
-    return WEFT_HTTP_OTHER;
-}
-
 static int is_token(const char *s)
 {
     if (!*s) return 0;
     for (; *s; s++)
-        if (!strchr("!#$%&'*+-.^_`|~", *s) && !((*s >= '0' && *s <= '9') ||
-                                                 (*s >= 'a' && *s <= 'z') ||
-                                                 (*s >= 'A' && *s <= 'Z')))
-            return 0;
+        if (!WEFT_HTTP_IS(WEFT_HTTP_C_TCHAR, *s)) return 0;
     return 1;
 }
 
@@ -151,7 +134,7 @@ int weft__router_add(weft__rnode **root, const char *method, const char *pattern
             p = e + 1;
         }
     }
-    int id = any ? -1 : method_id(method);
+    int id = any ? -1 : weft__http_method_id(method, strlen(method));
     for (weft__route *r = n->routes; r; r = r->next)
         if (r->method_id == id && (id != WEFT_HTTP_OTHER || !strcmp(r->method, method)))
             return -EEXIST;

@@ -129,7 +129,6 @@ struct weft_http_res {
     uint8_t chunked;      /* streamed body framing */
     uint8_t until_close;  /* HTTP/1.0 stream: the body ends with the connection */
     uint8_t head_only;    /* HEAD: no body bytes */
-    uint8_t has_ctype;
     uint8_t has_length;   /* the application set Content-Length (streaming) */
     uint8_t close;        /* Connection: close on this response */
     uint8_t hijacked;

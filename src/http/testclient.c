@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "http/parser.h"
 #include "http/server.h"
 
 #define PENDING_MAX 256
@@ -104,19 +105,11 @@ void weft_http_test_free(weft_http_test *tc)
     free(tc);
 }
 
+/* The method of the request starting at p (for reading its response). */
 static int method_of(const char *p, size_t n)
 {
-    static const struct {
-        const char *m;
-        int id;
-    } ms[] = {{"GET ", WEFT_HTTP_GET},   {"HEAD ", WEFT_HTTP_HEAD},       {"POST ", WEFT_HTTP_POST},
-              {"PUT ", WEFT_HTTP_PUT},   {"DELETE ", WEFT_HTTP_DELETE},   {"CONNECT ", WEFT_HTTP_CONNECT},
-              {"OPTIONS ", WEFT_HTTP_OPTIONS}, {"PATCH ", WEFT_HTTP_PATCH}};
-    for (size_t i = 0; i < sizeof ms / sizeof ms[0]; i++) {
-        size_t l = strlen(ms[i].m);
-        if (n >= l && !memcmp(p, ms[i].m, l)) return ms[i].id;
-    }
-    return WEFT_HTTP_OTHER;
+    const char *sp = memchr(p, ' ', n);
+    return sp ? weft__http_method_id(p, (size_t)(sp - p)) : WEFT_HTTP_OTHER;
 }
 
 static int send_bytes(weft_http_test *tc, const void *bytes, size_t len, int method)

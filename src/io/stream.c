@@ -406,22 +406,15 @@ int weft__stream_unread(weft_stream *s, const void *p, size_t n)
 {
     if (!n) return 0;
     size_t have = s->rend - s->rpos;
-    if (s->rpos >= n) { /* room in front */
-        s->rpos -= n;
-        memcpy(s->rb + s->rpos, p, n);
-        return 0;
+    if (s->rpos < n) { /* no room in front: make room for both, then shift */
+        int rc = rb_room(s, have + n);
+        if (rc < 0) return rc;
+        memmove(s->rb + n, s->rb + s->rpos, have);
+        s->rpos = n;
+        s->rend = n + have;
     }
-    size_t cap = s->rcap ? s->rcap : RBUF_SIZE;
-    while (cap < have + n) cap *= 2;
-    char *nb = malloc(cap);
-    if (!nb) return -ENOMEM;
-    memcpy(nb, p, n);
-    if (have) memcpy(nb + n, s->rb + s->rpos, have);
-    free(s->rb);
-    s->rb = nb;
-    s->rcap = cap;
-    s->rpos = 0;
-    s->rend = n + have;
+    s->rpos -= n;
+    memcpy(s->rb + s->rpos, p, n);
     return 0;
 }
 

@@ -70,8 +70,11 @@ static int events(weft_http_req *req, weft_http_res *res, void *ud)
     for (int id = 1; rc == 0; id++) {
         void *item;
         rc = weft_gen_next(g, &item); /* the producer runs only now */
-        if (rc == -EPIPE) { rc = 0; break; } /* exhausted */
-        if (rc < 0) break;              /* e.g. -ECANCELED: the client left */
+        if (rc == -EPIPE) {
+            rc = 0;
+            break;
+        }                  /* exhausted */
+        if (rc < 0) break; /* e.g. -ECANCELED: the client left */
         char ids[16];
         snprintf(ids, sizeof ids, "%d", id);
         weft_sse_event ev = WEFT_SSE_EVENT_INIT;
@@ -96,14 +99,16 @@ static int self_test(void *arg)
                weft_http_test_header(r, "Transfer-Encoding"), r->body);
         bad += r->status != 200 || !strstr(r->body, "section 3 of 3");
         weft_http_test_response_free(r);
-    } else bad++;
+    } else
+        bad++;
     if (weft_http_test_request(tc, "GET", "/events?count=3", NULL, NULL, 0, &r) == 0) {
         printf("GET /events?count=3 -> %d, Content-Type: %s\n%s", r->status,
                weft_http_test_header(r, "Content-Type"), r->body);
         bad += r->status != 200 || !strstr(r->body, "id: 3\nevent: reading\ndata: {\"reading\":3");
         bad += !last_sensor.cleaned_up || last_sensor.produced != 3;
         weft_http_test_response_free(r);
-    } else bad++;
+    } else
+        bad++;
     weft_http_test_free(tc);
     printf("%s\n", bad ? "self-test FAILED" : "self-test passed");
     return bad ? 1 : 0;

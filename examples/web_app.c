@@ -111,8 +111,8 @@ static weft_http_app *build_app(void)
 
 static int failures;
 
-static void expect(weft_http_test *tc, const char *method, const char *target,
-                   const char *header, const char *body, int status, const char *want)
+static void expect(weft_http_test *tc, const char *method, const char *target, const char *header,
+                   const char *body, int status, const char *want)
 {
     const char *hdrs[] = {header, NULL};
     weft_http_test_response *r;

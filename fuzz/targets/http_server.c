@@ -161,7 +161,7 @@ static int body(void *arg)
         if (weft_stream_flush(r->c) < 0 || weft_yield() < 0) break;
     }
     (void)weft_stream_write_eof(r->c);
-    CHECK(weft_join(rd) == 0);       /* the server ended the connection by itself */
+    CHECK(weft_join(rd) == 0); /* the server ended the connection by itself */
     CHECK(weft_join(srv) > -4300);
     (void)weft_stream_close(r->c);
     return 0;
@@ -229,8 +229,10 @@ static void check_output(const char *p, size_t len, const int *methods, size_t n
                 int c = weft_http_chunked_parse(&d, p + off, len - off, &ev);
                 CHECK(c >= 0);
                 off += (size_t)c;
-                if (ev.kind == WEFT_HTTP_CHUNK_END) done = 1;
-                else if (ev.kind == WEFT_HTTP_CHUNK_NONE) break; /* cut short: the connection ended */
+                if (ev.kind == WEFT_HTTP_CHUNK_END)
+                    done = 1;
+                else if (ev.kind == WEFT_HTTP_CHUNK_NONE)
+                    break; /* cut short: the connection ended */
             }
             if (!done) return;
         } else if (r.body == WEFT_HTTP_BODY_UNTIL_CLOSE) {

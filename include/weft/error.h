@@ -18,9 +18,9 @@ extern "C" {
 #endif
 
 /* weft-specific codes (outside errno's range, like libuv's UV_EOF). */
-#define WEFT_EOF (-4095)     /* the stream ended before the requested data */
-#define WEFT_ELIMIT (-4094)  /* a size limit was reached (read_until, headers, bodies) */
-#define WEFT_EPROTO (-4093)  /* the peer broke the protocol (malformed message) */
+#define WEFT_EOF (-4095)    /* the stream ended before the requested data */
+#define WEFT_ELIMIT (-4094) /* a size limit was reached (read_until, headers, bodies) */
+#define WEFT_EPROTO (-4093) /* the peer broke the protocol (malformed message) */
 
 #define WEFT_ERRNO_MAP(X)                                                                          \
     X(ECANCELED, -ECANCELED, "operation cancelled")                                                \

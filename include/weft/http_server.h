@@ -137,8 +137,7 @@ WEFT_API WEFT_NODISCARD ssize_t weft_http_req_read(weft_http_req *req, void *buf
 /* Reads the whole body (at most max_body bytes) and hands it back; the
  * bytes stay valid until the handler returns. Same errors as
  * weft_http_req_read. Waits. */
-WEFT_API WEFT_NODISCARD int weft_http_req_body(weft_http_req *req, const char **body,
-                                               size_t *len);
+WEFT_API WEFT_NODISCARD int weft_http_req_body(weft_http_req *req, const char **body, size_t *len);
 /* Reads the body and parses it as JSON (jansson). *out is a new reference
  * the caller must json_decref. Returns 0, -EBADMSG (not valid JSON: the
  * server answers 400 if the handler returns it), -ENOSYS (built without
@@ -213,13 +212,15 @@ typedef struct weft_sse_event {
     const char *data;
     int64_t retry_ms; /* < 0: absent */
 } weft_sse_event;
-#define WEFT_SSE_EVENT_INIT {NULL, NULL, NULL, -1}
+#define WEFT_SSE_EVENT_INIT                                                                        \
+    {                                                                                              \
+        NULL, NULL, NULL, -1                                                                       \
+    }
 /* Sends ev (begins the stream if needed). Returns 0, -EINVAL (a newline in
  * id or event), or weft_http_res_write's errors. Waits. */
 WEFT_API WEFT_NODISCARD int weft_sse_send_event(weft_http_res *res, const weft_sse_event *ev);
 /* Sends an event with that type (NULL: a plain message) and data. */
-WEFT_API WEFT_NODISCARD int weft_sse_send(weft_http_res *res, const char *event,
-                                          const char *data);
+WEFT_API WEFT_NODISCARD int weft_sse_send(weft_http_res *res, const char *event, const char *data);
 /* Sends a comment line (": text"): a heartbeat that keeps proxies from
  * timing the stream out. */
 WEFT_API WEFT_NODISCARD int weft_sse_comment(weft_http_res *res, const char *text);
@@ -241,16 +242,16 @@ typedef struct weft_http_access {
 /* Server options. Start from WEFT_HTTP_SERVER_OPTIONS_INIT. A 0 field
  * takes the default in its comment; a negative timeout means none. */
 typedef struct weft_http_server_options {
-    const char *host;         /* listen address; NULL: "127.0.0.1" */
-    int port;                 /* 0: a free port (weft_http_server_addr tells) */
-    int backlog;              /* 0: SOMAXCONN */
-    int reuseport;            /* SO_REUSEPORT (several servers on one port) */
-    uint32_t max_line;        /* request line: 8192 -> 414 */
-    uint32_t max_head;        /* whole head: 65536 -> 431 */
-    uint32_t max_headers;     /* header count: 100 -> 431 */
-    uint64_t max_body;        /* body bytes a handler may read: 1 MiB -> 413 */
-    int max_connections;      /* open connections; 0: 10,000. At the cap the server
-                                 stops accepting (new ones wait in the backlog) */
+    const char *host;           /* listen address; NULL: "127.0.0.1" */
+    int port;                   /* 0: a free port (weft_http_server_addr tells) */
+    int backlog;                /* 0: SOMAXCONN */
+    int reuseport;              /* SO_REUSEPORT (several servers on one port) */
+    uint32_t max_line;          /* request line: 8192 -> 414 */
+    uint32_t max_head;          /* whole head: 65536 -> 431 */
+    uint32_t max_headers;       /* header count: 100 -> 431 */
+    uint64_t max_body;          /* body bytes a handler may read: 1 MiB -> 413 */
+    int max_connections;        /* open connections; 0: 10,000. At the cap the server
+                                   stops accepting (new ones wait in the backlog) */
     int64_t header_timeout_ns;  /* a request head must arrive within: 30 s -> close
                                    (408 if part of it came) */
     int64_t idle_timeout_ns;    /* keep-alive: close after this long without a request: 75 s */
@@ -333,17 +334,16 @@ WEFT_API WEFT_NODISCARD int weft_http_test_new(weft_http_test **tc, weft_http_ap
  * and *out, or -errno (-EPIPE: the server closed without answering).
  * Reconnects if the server closed the previous connection. Waits. */
 WEFT_API WEFT_NODISCARD int weft_http_test_request(weft_http_test *tc, const char *method,
-                                                   const char *target,
-                                                   const char *const *headers, const void *body,
-                                                   size_t len, weft_http_test_response **out);
+                                                   const char *target, const char *const *headers,
+                                                   const void *body, size_t len,
+                                                   weft_http_test_response **out);
 /* Sends raw bytes as they are (malformed requests, pipelines) and reads
  * one response. Same returns. Waits. */
 WEFT_API WEFT_NODISCARD int weft_http_test_raw(weft_http_test *tc, const void *bytes, size_t len,
                                                weft_http_test_response **out);
 /* Reads one more response on the current connection (after weft_http_test_raw
  * sent several). Waits. */
-WEFT_API WEFT_NODISCARD int weft_http_test_read(weft_http_test *tc,
-                                                weft_http_test_response **out);
+WEFT_API WEFT_NODISCARD int weft_http_test_read(weft_http_test *tc, weft_http_test_response **out);
 /* The first header of that name in r, as a NUL-terminated copy owned by r,
  * or NULL. */
 WEFT_API const char *weft_http_test_header(weft_http_test_response *r, const char *name);

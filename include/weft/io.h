@@ -32,10 +32,11 @@
  * the compiler's default GNU dialect (-std=gnu17). In strict ISO C mode
  * (-std=c17 alone) the C library hides sigset_t, so say so plainly here
  * rather than fail on weft_signal_open's declaration. */
-#if !defined(_POSIX_C_SOURCE) && !defined(_POSIX_SOURCE) && !defined(_XOPEN_SOURCE) &&           \
-    !defined(_GNU_SOURCE) && !defined(_DEFAULT_SOURCE) && !defined(_BSD_SOURCE) &&                \
+#if !defined(_POSIX_C_SOURCE) && !defined(_POSIX_SOURCE) && !defined(_XOPEN_SOURCE) &&             \
+    !defined(_GNU_SOURCE) && !defined(_DEFAULT_SOURCE) && !defined(_BSD_SOURCE) &&                 \
     !defined(__sigset_t_defined)
-#error "weft requires POSIX.1-2008: compile with -D_POSIX_C_SOURCE=200809L or -std=gnu17 (strict -std=c17 hides sigset_t)"
+#error                                                                                             \
+    "weft requires POSIX.1-2008: compile with -D_POSIX_C_SOURCE=200809L or -std=gnu17 (strict -std=c17 hides sigset_t)"
 #endif
 
 #ifdef __cplusplus
@@ -234,7 +235,10 @@ typedef struct weft_process_options {
     const char *const *envp; /* NULL: the parent's environment */
     const char *cwd;         /* NULL: the parent's directory */
 } weft_process_options;
-#define WEFT_PROCESS_OPTIONS_INIT {{0, 0, 0}, {-1, -1, -1}, NULL, NULL}
+#define WEFT_PROCESS_OPTIONS_INIT                                                                  \
+    {                                                                                              \
+        {0, 0, 0}, {-1, -1, -1}, NULL, NULL                                                        \
+    }
 
 /* Starts argv[0] (searched in PATH) with argv. The child gets default
  * signal handling and an empty signal mask. Returns 0; -ENOENT and the

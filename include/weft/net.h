@@ -65,7 +65,10 @@ typedef struct weft_socket_options {
     int nodelay;   /* TCP_NODELAY on TCP streams (default 1) */
     int v6only;    /* IPV6_V6ONLY (default 0: "::" also accepts IPv4) */
 } weft_socket_options;
-#define WEFT_SOCKET_OPTIONS_INIT {0, 1, 0, 1, 0}
+#define WEFT_SOCKET_OPTIONS_INIT                                                                   \
+    {                                                                                              \
+        0, 1, 0, 1, 0                                                                              \
+    }
 
 /* ------------------------------------------------------------------ TCP */
 
@@ -155,7 +158,10 @@ typedef struct weft_resolver_options {
                             1 always, 0 never, -1 (default): only with the system's
                             servers (so given servers are the only ones asked) */
 } weft_resolver_options;
-#define WEFT_RESOLVER_OPTIONS_INIT {NULL, 0, 0, 1, -1}
+#define WEFT_RESOLVER_OPTIONS_INIT                                                                 \
+    {                                                                                              \
+        NULL, 0, 0, 1, -1                                                                          \
+    }
 
 /* Sets the current loop's resolver configuration (o NULL: the defaults).
  * Lookups made afterwards use it. Returns 0; -EINVAL for a malformed

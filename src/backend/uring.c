@@ -63,16 +63,16 @@
 
 struct ur {
     struct io_uring ring;
-    int efd;                        /* wake-up eventfd */
+    int efd; /* wake-up eventfd */
     unsigned char native[WEFT__OP_COUNT];
-    uint32_t *fdops;                /* ops in flight per fd (fd_closing looks here), and
-                                       FD_DRAINED: its last receive came back short */
+    uint32_t *fdops; /* ops in flight per fd (fd_closing looks here), and
+                        FD_DRAINED: its last receive came back short */
     size_t nfdops;
-    uint64_t efd_val;               /* read target when draining efd */
-    struct io_uring_buf_ring *br;   /* the provided-buffer ring (NULL: none) */
-    char *bufs;                     /* NBUF x BUF_SIZE */
-    int taskrun_flag;               /* the kernel flags pending completion work */
-    int poll_first;                 /* the kernel takes IORING_RECVSEND_POLL_FIRST (>= 5.19) */
+    uint64_t efd_val;             /* read target when draining efd */
+    struct io_uring_buf_ring *br; /* the provided-buffer ring (NULL: none) */
+    char *bufs;                   /* NBUF x BUF_SIZE */
+    int taskrun_flag;             /* the kernel flags pending completion work */
+    int poll_first;               /* the kernel takes IORING_RECVSEND_POLL_FIRST (>= 5.19) */
 };
 
 /* A receive that came back short emptied the socket: the next one on that
@@ -94,7 +94,10 @@ static const uint8_t uring_opcode[WEFT__OP_COUNT] = {
     [WEFT__OP_RECV_MULTI] = IORING_OP_RECV,
 };
 
-static inline uint64_t ud(const void *p, unsigned tag) { return (uint64_t)(uintptr_t)p | tag; }
+static inline uint64_t ud(const void *p, unsigned tag)
+{
+    return (uint64_t)(uintptr_t)p | tag;
+}
 
 /* A free SQE, flushing the queue to the kernel when it is full. */
 static struct io_uring_sqe *sqe_get(struct ur *b)
@@ -176,31 +179,50 @@ static int ur_start(weft_loop *L, weft__io *op)
     if (!sqe) return -EBUSY;
     unsigned len = op->len > 0x7ffff000u ? 0x7ffff000u : (unsigned)op->len;
     switch (op->op) {
-    case WEFT__OP_READ: io_uring_prep_read(sqe, op->fd, op->buf, len, (uint64_t)-1); break;
-    case WEFT__OP_WRITE: io_uring_prep_write(sqe, op->fd, op->buf, len, (uint64_t)-1); break;
-    case WEFT__OP_RECV: io_uring_prep_recv(sqe, op->fd, op->buf, len, op->flags); break;
+    case WEFT__OP_READ:
+        io_uring_prep_read(sqe, op->fd, op->buf, len, (uint64_t)-1);
+        break;
+    case WEFT__OP_WRITE:
+        io_uring_prep_write(sqe, op->fd, op->buf, len, (uint64_t)-1);
+        break;
+    case WEFT__OP_RECV:
+        io_uring_prep_recv(sqe, op->fd, op->buf, len, op->flags);
+        break;
     case WEFT__OP_SEND:
         io_uring_prep_send(sqe, op->fd, op->buf, len, op->flags | MSG_NOSIGNAL);
         break;
-    case WEFT__OP_RECVMSG: io_uring_prep_recvmsg(sqe, op->fd, op->buf, (unsigned)op->flags); break;
+    case WEFT__OP_RECVMSG:
+        io_uring_prep_recvmsg(sqe, op->fd, op->buf, (unsigned)op->flags);
+        break;
     case WEFT__OP_SENDMSG:
         io_uring_prep_sendmsg(sqe, op->fd, op->buf, (unsigned)op->flags | MSG_NOSIGNAL);
         break;
     case WEFT__OP_ACCEPT:
         io_uring_prep_accept(sqe, op->fd, op->addr, op->addrlen, SOCK_CLOEXEC | SOCK_NONBLOCK);
         break;
-    case WEFT__OP_CONNECT: io_uring_prep_connect(sqe, op->fd, op->addr, op->alen); break;
-    case WEFT__OP_POLL: io_uring_prep_poll_add(sqe, op->fd, (unsigned)op->flags); break;
-    case WEFT__OP_PREAD: io_uring_prep_read(sqe, op->fd, op->buf, len, (uint64_t)op->off); break;
-    case WEFT__OP_PWRITE: io_uring_prep_write(sqe, op->fd, op->buf, len, (uint64_t)op->off); break;
+    case WEFT__OP_CONNECT:
+        io_uring_prep_connect(sqe, op->fd, op->addr, op->alen);
+        break;
+    case WEFT__OP_POLL:
+        io_uring_prep_poll_add(sqe, op->fd, (unsigned)op->flags);
+        break;
+    case WEFT__OP_PREAD:
+        io_uring_prep_read(sqe, op->fd, op->buf, len, (uint64_t)op->off);
+        break;
+    case WEFT__OP_PWRITE:
+        io_uring_prep_write(sqe, op->fd, op->buf, len, (uint64_t)op->off);
+        break;
     case WEFT__OP_OPENAT:
         io_uring_prep_openat(sqe, op->fd, op->buf, op->flags | O_CLOEXEC, (mode_t)op->mode);
         break;
     case WEFT__OP_FSYNC:
         io_uring_prep_fsync(sqe, op->fd, op->flags ? IORING_FSYNC_DATASYNC : 0);
         break;
-    case WEFT__OP_CLOSE: io_uring_prep_close(sqe, op->fd); break;
-    default: return -EOPNOTSUPP;
+    case WEFT__OP_CLOSE:
+        io_uring_prep_close(sqe, op->fd);
+        break;
+    default:
+        return -EOPNOTSUPP;
     }
     if (has_fd(op) && WEFT__UNLIKELY(fd_count(b, op->fd) < 0)) {
         io_uring_prep_nop(sqe); /* the entry is taken: make it harmless */
@@ -223,7 +245,9 @@ static void ur_cancel(weft_loop *L, weft__io *op)
     struct io_uring_sqe *sqe = sqe_get(b);
     if (!sqe) return; /* the op will still complete by itself */
     op->bflags |= BF_CANCELLED;
-    unsigned tag = (op->bflags & BF_MULTI) ? TAG_MULTI : (op->bflags & BF_POLLING) ? TAG_POLL : TAG_OP;
+    unsigned tag = (op->bflags & BF_MULTI)     ? TAG_MULTI
+                   : (op->bflags & BF_POLLING) ? TAG_POLL
+                                               : TAG_OP;
     io_uring_prep_cancel64(sqe, ud(op, tag), 0);
     io_uring_sqe_set_data64(sqe, 0);
 }
@@ -268,8 +292,7 @@ static void complete(weft_loop *L, struct ur *b, uint64_t data, int res, unsigne
     weft__io *op = (weft__io *)(uintptr_t)(data & ~(uint64_t)TAG_MASK);
     switch (data & TAG_MASK) {
     case TAG_OP:
-        if (WEFT__UNLIKELY(res == -EAGAIN) && !(op->bflags & BF_CANCELLED) &&
-            arm_poll(b, op) == 0)
+        if (WEFT__UNLIKELY(res == -EAGAIN) && !(op->bflags & BF_CANCELLED) && arm_poll(b, op) == 0)
             return; /* a non-blocking pipe: wait for readiness, then retry */
         finish(L, b, op, res);
         return;
@@ -309,7 +332,8 @@ static void complete(weft_loop *L, struct ur *b, uint64_t data, int res, unsigne
         }
         return;
     }
-    default: return;
+    default:
+        return;
     }
 }
 

@@ -34,13 +34,13 @@
 
 #define WEFT__LIKELY(x) __builtin_expect(!!(x), 1)
 #define WEFT__UNLIKELY(x) __builtin_expect(!!(x), 0)
-#define WEFT__CONTAINER(p, type, field) ((type *)((char *)(p) - offsetof(type, field)))
+#define WEFT__CONTAINER(p, type, field) ((type *)((char *)(p)-offsetof(type, field)))
 
 enum { WEFT__NEW, WEFT__READY, WEFT__RUNNING, WEFT__PARKED, WEFT__DONE };
 
 /* t->flags */
-#define WEFT__CANCELLED 0x01u /* weft_cancel was called (sticky) */
-#define WEFT__DETACHED 0x02u  /* nobody will join: free on finish */
+#define WEFT__CANCELLED 0x01u    /* weft_cancel was called (sticky) */
+#define WEFT__DETACHED 0x02u     /* nobody will join: free on finish */
 #define WEFT__GROUP_CANCEL 0x04u /* the cancellation came from the task's group */
 #define WEFT__ROOT 0x08u
 
@@ -70,21 +70,21 @@ struct weft__scope {
 };
 
 struct weft_task {
-    weft__ctx ctx;        /* saved context while not running */
-    weft_task *next;      /* L->ready link while NEW or READY */
+    weft__ctx ctx;   /* saved context while not running */
+    weft_task *next; /* L->ready link while NEW or READY */
     uint8_t state;
     uint8_t flags;
-    uint16_t shields;     /* open shields */
-    int status;           /* fn's result once DONE */
-    int wake_result;      /* what the current park returns (set by the wake) */
-    weft__wait *wait;     /* while PARKED */
-    weft__stack *stack;   /* NULL until first run and after finishing */
+    uint16_t shields;   /* open shields */
+    int status;         /* fn's result once DONE */
+    int wake_result;    /* what the current park returns (set by the wake) */
+    weft__wait *wait;   /* while PARKED */
+    weft__stack *stack; /* NULL until first run and after finishing */
     union {
-        struct {          /* until the task first runs (task_entry clears them) */
+        struct { /* until the task first runs (task_entry clears them) */
             weft_fn fn;
             void *arg;
         };
-        struct {          /* once it runs: the park hook (the record stays small) */
+        struct { /* once it runs: the park hook (the record stays small) */
             /* Called once, then cleared, when the task next parks (an upper layer's
              * "about to wait" hook: the HTTP server flushes its output and starts
              * watching for the client hanging up only when a handler really waits).
@@ -108,11 +108,11 @@ struct weft_task {
     weft_task *all_prev;
     weft_loop *loop;
     const char *name;
-    const char *file;     /* spawn site */
+    const char *file; /* spawn site */
     int line;
-    uint32_t stack_req;   /* requested stack size (0: default) */
+    uint32_t stack_req; /* requested stack size (0: default) */
     uint64_t id;
-    int64_t born;         /* weft_now() at spawn */
+    int64_t born; /* weft_now() at spawn */
     weft__fiber fiber;
 };
 
@@ -131,7 +131,7 @@ struct weft__post {
  * task has finished, before the backend closes). */
 enum {
     WEFT__EXT_IO,
-    WEFT__EXT_POOL,   /* io/threadpool.c: the worker pool */
+    WEFT__EXT_POOL, /* io/threadpool.c: the worker pool */
     WEFT__EXT_DNS,
     WEFT__EXT_NET,
     WEFT__EXT_HTTP,
@@ -144,12 +144,12 @@ typedef struct weft__backend weft__backend;
 
 /* Pools of fixed-size records (task records, scopes), freed at loop end. */
 typedef struct weft__pool {
-    void *free;    /* free list (first word of each item links) */
-    void *chunks;  /* chunk list */
-    size_t item;   /* item size */
-    size_t per;    /* bytes of the next chunk */
-    size_t used;   /* items handed out and not yet put back (tests check records
-                      go back: the pool's mmap'd chunks are invisible to ASan) */
+    void *free;   /* free list (first word of each item links) */
+    void *chunks; /* chunk list */
+    size_t item;  /* item size */
+    size_t per;   /* bytes of the next chunk */
+    size_t used;  /* items handed out and not yet put back (tests check records
+                     go back: the pool's mmap'd chunks are invisible to ASan) */
 } weft__pool;
 
 /* A FIFO of runnable tasks, linked through t->next. */
@@ -158,7 +158,7 @@ typedef struct weft__runq {
 } weft__runq;
 
 struct weft_loop {
-    weft_task *current;                /* the running task; NULL in the loop's own context */
+    weft_task *current; /* the running task; NULL in the loop's own context */
     /* Two run queues. Tasks whose wait was woken go to `ready` and run
      * first: they are work already under way (a request half served, a
      * permit just handed over). New tasks and tasks that yielded go to
@@ -166,30 +166,30 @@ struct weft_loop {
      * stream of wake-ups cannot starve it. */
     weft__runq ready;
     weft__runq fresh;
-    int64_t now;                       /* cached clock */
-    uint32_t switches;                 /* task-to-task switches: every 64th looks at the
-                                          clock (run budget) and picks from `fresh` */
-    int budget_out;                    /* 1: return to the loop (I/O, timers) */
-    int64_t turn_start;                /* when this turn started running tasks */
-    weft__ctx main_ctx;                /* the loop's own context (the thread's stack) */
-    weft__ctx dead_ctx;                /* scratch save area for a dying task's switch */
+    int64_t now;        /* cached clock */
+    uint32_t switches;  /* task-to-task switches: every 64th looks at the
+                           clock (run budget) and picks from `fresh` */
+    int budget_out;     /* 1: return to the loop (I/O, timers) */
+    int64_t turn_start; /* when this turn started running tasks */
+    weft__ctx main_ctx; /* the loop's own context (the thread's stack) */
+    weft__ctx dead_ctx; /* scratch save area for a dying task's switch */
     weft__fiber main_fiber;
-    weft_task *dead;                   /* a task that just finished: reap its stack */
+    weft_task *dead; /* a task that just finished: reap its stack */
 
     weft__wheel wheel;
     const weft__backend *be;
     void *be_state;
-    unsigned be_caps;                  /* WEFT__CAP_* (core/backend.h) */
-    size_t io_inflight;                /* operations the backend has in flight */
+    unsigned be_caps;   /* WEFT__CAP_* (core/backend.h) */
+    size_t io_inflight; /* operations the backend has in flight */
 
     weft_task *root;
     int root_status;
-    weft__wait *quiet;                 /* the root waiting for every other task to end */
-    weft_task *all;                    /* every task record (see above) */
-    size_t live;                       /* tasks not DONE */
-    size_t records;                    /* task records allocated */
+    weft__wait *quiet; /* the root waiting for every other task to end */
+    weft_task *all;    /* every task record (see above) */
+    size_t live;       /* tasks not DONE */
+    size_t records;    /* task records allocated */
     uint64_t next_id;
-    weft_group *groups;                /* every group not freed (leak report) */
+    weft_group *groups; /* every group not freed (leak report) */
 
     weft__stack_pool stacks;
     weft__pool task_pool;
@@ -201,7 +201,7 @@ struct weft_loop {
     int signals;
     size_t stack_size;
     int64_t slow_step_ns;
-    int64_t step_start;                /* debug: when the current task was switched in */
+    int64_t step_start; /* debug: when the current task was switched in */
     int threads;
 
     /* signals (signal.c) */
@@ -210,13 +210,13 @@ struct weft_loop {
     uint64_t sig_user;                 /* watched signals caught, not yet handed to sig_hook */
     void (*sig_hook)(weft_loop *L, uint64_t sigs); /* the io layer's delivery (loop context) */
 
-    weft__post *posted;                /* from other threads; see weft__loop_post */
-    int sleeping;                      /* 1 while the loop may block in poll (atomic): posts
-                                          wake it only then */
-    unsigned remote_gate;              /* WEFT__GATE_CLOSED | thread-safe posts in progress */
-    unsigned refs;                     /* references to this record (weft_loop_retain); weft_run
-                                          holds one until it returns */
-    void *ext[WEFT__EXT_MAX];          /* per-layer state (see WEFT__EXT_*) */
+    weft__post *posted;       /* from other threads; see weft__loop_post */
+    int sleeping;             /* 1 while the loop may block in poll (atomic): posts
+                                 wake it only then */
+    unsigned remote_gate;     /* WEFT__GATE_CLOSED | thread-safe posts in progress */
+    unsigned refs;            /* references to this record (weft_loop_retain); weft_run
+                                 holds one until it returns */
+    void *ext[WEFT__EXT_MAX]; /* per-layer state (see WEFT__EXT_*) */
     void (*ext_fini[WEFT__EXT_MAX])(weft_loop *L);
 };
 
@@ -241,14 +241,22 @@ int weft__check(weft_loop *L, weft_task *t);
 static inline void weft__runq_push(weft__runq *q, weft_task *t)
 {
     t->next = NULL;
-    if (q->tail) q->tail->next = t;
-    else q->head = t;
+    if (q->tail)
+        q->tail->next = t;
+    else
+        q->head = t;
     q->tail = t;
 }
 /* Makes a woken task runnable (the `ready` queue). */
-static inline void weft__ready(weft_loop *L, weft_task *t) { weft__runq_push(&L->ready, t); }
+static inline void weft__ready(weft_loop *L, weft_task *t)
+{
+    weft__runq_push(&L->ready, t);
+}
 /* Whether any task is runnable. */
-static inline int weft__runnable(const weft_loop *L) { return L->ready.head || L->fresh.head; }
+static inline int weft__runnable(const weft_loop *L)
+{
+    return L->ready.head || L->fresh.head;
+}
 
 /* weft__wake for a waker that knows the task: touches only the task
  * record, not the wait record on the task's (likely cold) stack. */
@@ -260,7 +268,10 @@ static inline void weft__wake_task(weft_task *t, int result)
     weft__runq_push(&t->loop->ready, t);
 }
 
-static inline void weft__wake(weft__wait *w, int result) { weft__wake_task(w->task, result); }
+static inline void weft__wake(weft__wait *w, int result)
+{
+    weft__wake_task(w->task, result);
+}
 /* Runs ready tasks until none is left or the budget is spent (loop context). */
 void weft__run_ready(weft_loop *L);
 /* Switches from the finishing task to the loop for good. */

@@ -15,7 +15,8 @@
 #define BUDGET_NS 100000
 #define BUDGET_MASK 63u
 
-WEFT__FIBER_INLINE void switch_ctx(weft__ctx *from, weft__fiber *ffrom, weft__ctx *to, weft__fiber *fto)
+WEFT__FIBER_INLINE void switch_ctx(weft__ctx *from, weft__fiber *ffrom, weft__ctx *to,
+                                   weft__fiber *fto)
 {
     weft__fiber_leave(ffrom, fto);
     weft__ctx_switch(from, to);

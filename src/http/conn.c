@@ -120,8 +120,8 @@ static void hup_posted(weft__post *p)
 static void hup_start(weft__http_conn *c)
 {
     weft_loop *L = weft__L;
-    c->hup = (weft__io){.op = WEFT__OP_POLL, .fd = c->s->fd, .flags = POLLIN | POLLRDHUP,
-                        .done = hup_done};
+    c->hup = (weft__io){
+        .op = WEFT__OP_POLL, .fd = c->s->fd, .flags = POLLIN | POLLRDHUP, .done = hup_done};
     int rc = L->be->start(L, &c->hup);
     if (rc == -EINPROGRESS) {
         c->hup_armed = 1;
@@ -160,8 +160,8 @@ static void park_hook(void *arg)
 {
     weft__http_conn *c = arg;
     weft__http_kick(c);
-    if (c->in_handler && c->s->fd >= 0 && c->s->is_sock && !c->hup_armed &&
-        !c->hup_post_pending && !c->hup_waiter)
+    if (c->in_handler && c->s->fd >= 0 && c->s->is_sock && !c->hup_armed && !c->hup_post_pending &&
+        !c->hup_waiter)
         hup_start(c);
 }
 
@@ -205,8 +205,8 @@ static int read_head(weft__http_conn *c)
         c->state = idle ? WEFT__HC_IDLE : WEFT__HC_HEAD;
         if (idle && c->draining) return 0;
         weft__http_kick(c);
-        int64_t ns = idle ? c->o->idle_timeout_ns
-                          : c->head_t0 + c->o->header_timeout_ns - weft_now();
+        int64_t ns =
+            idle ? c->o->idle_timeout_ns : c->head_t0 + c->o->header_timeout_ns - weft_now();
         int pushed = (idle ? c->o->idle_timeout_ns : c->o->header_timeout_ns) > 0 &&
                      weft_deadline_push(ns > 0 ? ns : 0) == 0;
         ssize_t n = weft__http_conn_fill(c);
@@ -230,10 +230,13 @@ static int split_target(weft_http_req *req)
         const char *q = memchr(t.ptr, '?', t.len);
         const char *end = t.ptr + t.len;
         const char *f = memchr(t.ptr, '#', t.len);
-        if (f && (!q || f < q)) q = NULL, end = f;
-        else if (f) end = f;
+        if (f && (!q || f < q))
+            q = NULL, end = f;
+        else if (f)
+            end = f;
         req->path = (weft_http_slice){t.ptr, (size_t)((q ? q : end) - t.ptr)};
-        req->query = q ? (weft_http_slice){q + 1, (size_t)(end - q - 1)} : (weft_http_slice){t.ptr, 0};
+        req->query =
+            q ? (weft_http_slice){q + 1, (size_t)(end - q - 1)} : (weft_http_slice){t.ptr, 0};
         return 0;
     }
     weft_http_target tg;
@@ -243,7 +246,8 @@ static int split_target(weft_http_req *req)
         req->query = (weft_http_slice){t.ptr, 0};
         return req->rq.method_id == WEFT_HTTP_OPTIONS ? 0 : 400;
     }
-    if (tg.form == WEFT_HTTP_TARGET_AUTHORITY) return req->rq.method_id == WEFT_HTTP_CONNECT ? 0 : 400;
+    if (tg.form == WEFT_HTTP_TARGET_AUTHORITY)
+        return req->rq.method_id == WEFT_HTTP_CONNECT ? 0 : 400;
     req->path = tg.path.len ? tg.path : (weft_http_slice){"/", 1};
     req->query = tg.query;
     return 0;
@@ -252,8 +256,13 @@ static int split_target(weft_http_req *req)
 static void log_access(weft__http_conn *c, int status)
 {
     if (!c->o->access_log) return;
-    weft_http_access a = {c->req.rq.method, c->req.rq.target, c->req.rq.version, status,
-                          c->res.sent, weft__mono() - c->req.t0, NULL};
+    weft_http_access a = {c->req.rq.method,
+                          c->req.rq.target,
+                          c->req.rq.version,
+                          status,
+                          c->res.sent,
+                          weft__mono() - c->req.t0,
+                          NULL};
     if (!c->have_peer && weft_stream_peer_addr(c->s, &c->peer) == 0) c->have_peer = 1;
     a.peer = c->have_peer ? &c->peer : NULL;
     c->o->access_log(&a, c->o->access_log_ud);
@@ -294,8 +303,7 @@ static int serve_one(weft__http_conn *c, int hlen)
     c->hup_seen = 0;
     t->park_hook = park_hook;
     t->park_arg = c;
-    int pushed = c->o->handler_timeout_ns > 0 &&
-                 weft_deadline_push(c->o->handler_timeout_ns) == 0;
+    int pushed = c->o->handler_timeout_ns > 0 && weft_deadline_push(c->o->handler_timeout_ns) == 0;
     int rc = weft__http_dispatch(c->app, req, res);
     if (pushed) (void)weft_deadline_pop();
     t->park_hook = NULL;
@@ -308,15 +316,18 @@ static int serve_one(weft__http_conn *c, int hlen)
     if (res->hijacked) return 1;
     if (rc < 0 && !res->started) {
         /* cancelled by a shutdown whose grace ran out: the service went away */
-        weft__http_res_fail(res, rc == -ECANCELED && c->draining ? 503
-                                                                   : weft__http_error_to_status(rc));
+        weft__http_res_fail(res,
+                            rc == -ECANCELED && c->draining ? 503 : weft__http_error_to_status(rc));
     } else if (rc < 0) {
         c->closing = 1; /* a streamed response failed half way */
     }
     if (!res->started && !weft__http_body_keepable(req)) res->close = 1;
-    if (!res->started) rc = weft__http_res_finish(res);
-    else if (!res->ended && !c->closing) rc = weft_http_res_end(res);
-    else rc = 0;
+    if (!res->started)
+        rc = weft__http_res_finish(res);
+    else if (!res->ended && !c->closing)
+        rc = weft_http_res_end(res);
+    else
+        rc = 0;
     log_access(c, res->status);
     if (rc < 0 || c->closing || res->close) return -1;
     /* a large response waits to go out (backpressure); small ones wait
@@ -381,8 +392,8 @@ static void conn_teardown(weft__http_conn *c)
     weft__buf_free(&c->out);
 }
 
-int weft__http_conn_run(weft_stream *s, const weft_http_app *app,
-                        const weft_http_server_options *o, weft__http_srv *srv, weft__http_conn *c)
+int weft__http_conn_run(weft_stream *s, const weft_http_app *app, const weft_http_server_options *o,
+                        weft__http_srv *srv, weft__http_conn *c)
 {
     c->s = s;
     c->app = app;
@@ -394,8 +405,10 @@ int weft__http_conn_run(weft_stream *s, const weft_http_app *app,
         if (hlen == 0) break;
         if (hlen < 0) {
             int status = hlen == -ETIMEDOUT ? 408 : weft_http_error_status(hlen);
-            if (status != 500) (void)weft__http_write_error(c, status); /* a bad head */
-            else rc = hlen; /* the connection failed: nobody to answer */
+            if (status != 500)
+                (void)weft__http_write_error(c, status); /* a bad head */
+            else
+                rc = hlen; /* the connection failed: nobody to answer */
             err = 1;
             break;
         }
@@ -410,8 +423,10 @@ int weft__http_conn_run(weft_stream *s, const weft_http_app *app,
     if (!hijacked) {
         if (err && !weft_cancelled()) linger(c);
         if (weft_shield_push() == 0) { /* sending what is queued is cleanup */
-            if (weft__http_flush(c, 1) < 0) weft__stream_abort(s); /* the client is stuck */
-            else (void)weft_stream_close(s);
+            if (weft__http_flush(c, 1) < 0)
+                weft__stream_abort(s); /* the client is stuck */
+            else
+                (void)weft_stream_close(s);
             (void)weft_shield_pop();
         } else {
             weft__stream_abort(s);

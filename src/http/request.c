@@ -52,7 +52,10 @@ void weft__buf_free(weft__buf *b)
 
 /* ------------------------------------------------------------ accessors */
 
-int weft_http_req_method(const weft_http_req *req) { return req ? req->rq.method_id : -EINVAL; }
+int weft_http_req_method(const weft_http_req *req)
+{
+    return req ? req->rq.method_id : -EINVAL;
+}
 
 weft_http_slice weft_http_req_method_name(const weft_http_req *req)
 {
@@ -74,16 +77,25 @@ weft_http_slice weft_http_req_query(const weft_http_req *req)
     return req ? req->query : (weft_http_slice){0};
 }
 
-int weft_http_req_version(const weft_http_req *req) { return req ? req->rq.version : -EINVAL; }
+int weft_http_req_version(const weft_http_req *req)
+{
+    return req ? req->rq.version : -EINVAL;
+}
 
-unsigned weft_http_req_flags(const weft_http_req *req) { return req ? req->rq.flags : 0; }
+unsigned weft_http_req_flags(const weft_http_req *req)
+{
+    return req ? req->rq.flags : 0;
+}
 
 void weft_http_req_set_data(weft_http_req *req, void *data)
 {
     if (req) req->data = data;
 }
 
-void *weft_http_req_data(const weft_http_req *req) { return req ? req->data : NULL; }
+void *weft_http_req_data(const weft_http_req *req)
+{
+    return req ? req->data : NULL;
+}
 
 weft_http_slice weft_http_req_header(const weft_http_req *req, const char *name)
 {
@@ -255,13 +267,15 @@ static ssize_t read_chunked(weft_http_req *req, char *buf, size_t len)
             c->pend_off = (size_t)(ev.data.ptr - c->ibuf);
             c->pend_len = ev.data.len;
             continue;
-        case WEFT_HTTP_CHUNK_END: return 0;
+        case WEFT_HTTP_CHUNK_END:
+            return 0;
         case WEFT_HTTP_CHUNK_NONE: {
             ssize_t r = body_wait(c, NULL, 0);
             if (r < 0) return r;
             continue;
         }
-        default: continue; /* size lines, trailers */
+        default:
+            continue; /* size lines, trailers */
         }
     }
 }

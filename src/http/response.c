@@ -28,49 +28,90 @@
 const char *weft_http_reason(int status)
 {
     switch (status) {
-    case 100: return "Continue";
-    case 101: return "Switching Protocols";
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 206: return "Partial Content";
-    case 301: return "Moved Permanently";
-    case 302: return "Found";
-    case 303: return "See Other";
-    case 304: return "Not Modified";
-    case 307: return "Temporary Redirect";
-    case 308: return "Permanent Redirect";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 406: return "Not Acceptable";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 410: return "Gone";
-    case 411: return "Length Required";
-    case 413: return "Content Too Large";
-    case 414: return "URI Too Long";
-    case 415: return "Unsupported Media Type";
-    case 417: return "Expectation Failed";
-    case 422: return "Unprocessable Content";
-    case 426: return "Upgrade Required";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    case 505: return "HTTP Version Not Supported";
-    default: return "";
+    case 100:
+        return "Continue";
+    case 101:
+        return "Switching Protocols";
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 202:
+        return "Accepted";
+    case 204:
+        return "No Content";
+    case 206:
+        return "Partial Content";
+    case 301:
+        return "Moved Permanently";
+    case 302:
+        return "Found";
+    case 303:
+        return "See Other";
+    case 304:
+        return "Not Modified";
+    case 307:
+        return "Temporary Redirect";
+    case 308:
+        return "Permanent Redirect";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 406:
+        return "Not Acceptable";
+    case 408:
+        return "Request Timeout";
+    case 409:
+        return "Conflict";
+    case 410:
+        return "Gone";
+    case 411:
+        return "Length Required";
+    case 413:
+        return "Content Too Large";
+    case 414:
+        return "URI Too Long";
+    case 415:
+        return "Unsupported Media Type";
+    case 417:
+        return "Expectation Failed";
+    case 422:
+        return "Unprocessable Content";
+    case 426:
+        return "Upgrade Required";
+    case 429:
+        return "Too Many Requests";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 500:
+        return "Internal Server Error";
+    case 501:
+        return "Not Implemented";
+    case 502:
+        return "Bad Gateway";
+    case 503:
+        return "Service Unavailable";
+    case 504:
+        return "Gateway Timeout";
+    case 505:
+        return "HTTP Version Not Supported";
+    default:
+        return "";
     }
 }
 
 /* Statuses whose responses never carry a body (RFC 9110 6.4.1). */
-static int bodyless(int status) { return status < 200 || status == 204 || status == 304; }
+static int bodyless(int status)
+{
+    return status < 200 || status == 204 || status == 304;
+}
 
 int weft__http_error_to_status(int rc)
 {
@@ -140,14 +181,16 @@ static char *put_status_line(char *w, int status)
  * Content-Length (38) or Transfer-Encoding (28), Connection (24), CRLF. */
 #define HEAD_FIXED 128
 
-static int werr(weft__http_conn *c) { return c->s->werr ? c->s->werr : -ENOMEM; }
+static int werr(weft__http_conn *c)
+{
+    return c->s->werr ? c->s->werr : -ENOMEM;
+}
 
 /* Writes the head into the write queue, then body[0..blen) if given:
  * framing is "length" (with Content-Length: len), "chunked" or "none" (no
  * length: bodyless, or until close). Returns 0 or an error. */
 enum { FR_LENGTH, FR_CHUNKED, FR_NONE };
-static int write_head(weft_http_res *res, int framing, uint64_t len, const char *body,
-                      size_t blen)
+static int write_head(weft_http_res *res, int framing, uint64_t len, const char *body, size_t blen)
 {
     weft__http_conn *c = res->c;
     size_t dl;
@@ -167,8 +210,10 @@ static int write_head(weft_http_res *res, int framing, uint64_t len, const char 
         w = PUTS(w, "Transfer-Encoding: chunked\r\n");
     }
     if (c->draining) res->close = 1; /* the server shuts down: this is the last response */
-    if (res->close) w = PUTS(w, "Connection: close\r\n");
-    else if (c->req.rq.version == 10) w = PUTS(w, "Connection: keep-alive\r\n");
+    if (res->close)
+        w = PUTS(w, "Connection: close\r\n");
+    else if (c->req.rq.version == 10)
+        w = PUTS(w, "Connection: keep-alive\r\n");
     w = PUTS(w, "\r\n");
     w = put(w, body, blen);
     weft__stream_wcommit(c->s, (size_t)(w - w0));
@@ -194,7 +239,10 @@ void weft__http_res_reset(weft_http_res *res)
     res->body.len = 0;
 }
 
-void weft__http_kick(weft__http_conn *c) { weft__stream_kick(c->s); }
+void weft__http_kick(weft__http_conn *c)
+{
+    weft__stream_kick(c->s);
+}
 
 /* Waits for the client to take our output: until the queue is back under
  * its low mark, or (all) empty. The send timeout bounds a stall, not the
@@ -349,9 +397,15 @@ int weft_http_res_error(weft_http_res *res, int status, const char *message)
     return 0;
 }
 
-int weft_http_res_started(const weft_http_res *res) { return res && res->started; }
+int weft_http_res_started(const weft_http_res *res)
+{
+    return res && res->started;
+}
 
-int weft_http_res_get_status(const weft_http_res *res) { return res ? res->status : -EINVAL; }
+int weft_http_res_get_status(const weft_http_res *res)
+{
+    return res ? res->status : -EINVAL;
+}
 
 void weft__http_res_fail(weft_http_res *res, int status)
 {

@@ -25,14 +25,14 @@
 #define DEPTH_MAX 64
 
 struct weft__rnode {
-    char *seg;                /* literal segment (decoded), NULL for the root */
+    char *seg; /* literal segment (decoded), NULL for the root */
     size_t seglen;
-    weft__rnode **kids;       /* literal children */
+    weft__rnode **kids; /* literal children */
     size_t nkids;
-    weft__rnode *param;       /* "{name}" child */
-    char *pname;              /* its name (on the child) */
-    weft__rnode *rest;        /* "{name...}" child */
-    weft__route *routes;      /* the routes ending here */
+    weft__rnode *param;  /* "{name}" child */
+    char *pname;         /* its name (on the child) */
+    weft__rnode *rest;   /* "{name...}" child */
+    weft__route *routes; /* the routes ending here */
 };
 
 static int is_token(const char *s)
@@ -43,7 +43,10 @@ static int is_token(const char *s)
     return 1;
 }
 
-static weft__rnode *node_new(void) { return calloc(1, sizeof(weft__rnode)); }
+static weft__rnode *node_new(void)
+{
+    return calloc(1, sizeof(weft__rnode));
+}
 
 void weft__router_free(weft__rnode *n)
 {
@@ -165,10 +168,9 @@ static const weft__route *pick_route(const weft__rnode *n, const weft_http_reque
 {
     const weft__route *any = NULL, *get = NULL;
     for (const weft__route *r = n->routes; r; r = r->next) {
-        if (r->method_id == rq->method_id &&
-            (r->method_id != WEFT_HTTP_OTHER ||
-             (strlen(r->method) == rq->method.len &&
-              !memcmp(r->method, rq->method.ptr, rq->method.len))))
+        if (r->method_id == rq->method_id && (r->method_id != WEFT_HTTP_OTHER ||
+                                              (strlen(r->method) == rq->method.len &&
+                                               !memcmp(r->method, rq->method.ptr, rq->method.len))))
             return r;
         if (r->method_id == -1 && !any) any = r;
         if (r->method_id == WEFT_HTTP_GET) get = r;

@@ -21,10 +21,10 @@ struct weft__http_srv {
     weft_task *acceptor;
     weft__http_conn *conns; /* live connections (c->prev/next) */
     size_t nconns;
-    weft_event idle;        /* set while nconns == 0 */
-    weft_event room;        /* set while nconns < max_connections */
+    weft_event idle; /* set while nconns == 0 */
+    weft_event room; /* set while nconns < max_connections */
     int stopping;
-    int shut;               /* shutdown done */
+    int shut; /* shutdown done */
 };
 
 /* The public handle is the internal record. */
@@ -64,8 +64,10 @@ struct conn_arg {
 
 static void conn_unlink(struct weft__http_srv *srv, weft__http_conn *c)
 {
-    if (c->prev) c->prev->next = c->next;
-    else srv->conns = c->next;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        srv->conns = c->next;
     if (c->next) c->next->prev = c->prev;
     srv->nconns--;
     if (srv->nconns < (size_t)srv->o.max_connections) weft_event_set(&srv->room);
@@ -165,7 +167,10 @@ int weft_http_server_addr(const weft_http_server *s, weft_addr *a)
     return weft_listener_addr(s->s.l, a);
 }
 
-size_t weft_http_server_connections(const weft_http_server *s) { return s ? s->s.nconns : 0; }
+size_t weft_http_server_connections(const weft_http_server *s)
+{
+    return s ? s->s.nconns : 0;
+}
 
 /* Cancels the connections: all of them, or only those between requests. */
 static void cancel_conns(struct weft__http_srv *srv, int idle_only)

@@ -61,9 +61,9 @@ typedef struct weft__match {
 } weft__match;
 
 struct weft__route {
-    weft__route *next;  /* the node's routes, in registration order */
-    int method_id;      /* WEFT_HTTP_*, or -1 for "*" */
-    char *method;       /* the token (for WEFT_HTTP_OTHER) */
+    weft__route *next; /* the node's routes, in registration order */
+    int method_id;     /* WEFT_HTTP_*, or -1 for "*" */
+    char *method;      /* the token (for WEFT_HTTP_OTHER) */
     weft_http_handler h;
     void *ud;
 };
@@ -105,49 +105,49 @@ struct weft_http_req {
     weft_http_request rq; /* the parsed head (slices of ibuf) */
     weft_http_slice path, query;
     weft__match m;
-    char *params;         /* decoded parameters, NUL-terminated, one after another */
+    char *params; /* decoded parameters, NUL-terminated, one after another */
     const char *pvals[WEFT__HTTP_MAX_PARAMS];
     int params_ready;
     void *data;
     /* body */
-    int body;             /* WEFT_HTTP_BODY_* */
-    uint64_t left;        /* Content-Length bytes not yet read */
-    uint64_t got;         /* body bytes handed out */
+    int body;      /* WEFT_HTTP_BODY_* */
+    uint64_t left; /* Content-Length bytes not yet read */
+    uint64_t got;  /* body bytes handed out */
     weft_http_chunked ck;
     uint8_t body_done;
     uint8_t continue_sent;
-    int body_err;         /* sticky */
-    weft__buf whole;      /* weft_http_req_body's copy (kept across requests) */
-    int64_t t0;           /* when the head was complete */
+    int body_err;    /* sticky */
+    weft__buf whole; /* weft_http_req_body's copy (kept across requests) */
+    int64_t t0;      /* when the head was complete */
 };
 
 struct weft_http_res {
     weft__http_conn *c;
     int status;
-    uint8_t started;      /* the head has been written */
+    uint8_t started; /* the head has been written */
     uint8_t ended;
-    uint8_t chunked;      /* streamed body framing */
-    uint8_t until_close;  /* HTTP/1.0 stream: the body ends with the connection */
-    uint8_t head_only;    /* HEAD: no body bytes */
-    uint8_t has_length;   /* the application set Content-Length (streaming) */
-    uint8_t close;        /* Connection: close on this response */
+    uint8_t chunked;     /* streamed body framing */
+    uint8_t until_close; /* HTTP/1.0 stream: the body ends with the connection */
+    uint8_t head_only;   /* HEAD: no body bytes */
+    uint8_t has_length;  /* the application set Content-Length (streaming) */
+    uint8_t close;       /* Connection: close on this response */
     uint8_t hijacked;
-    uint64_t length;      /* Content-Length set by the application */
-    uint64_t sent;        /* body bytes written */
-    weft__buf head;       /* the application's headers, "Name: value\r\n" each */
-    weft__buf body;       /* the body of a whole response */
+    uint64_t length; /* Content-Length set by the application */
+    uint64_t sent;   /* body bytes written */
+    weft__buf head;  /* the application's headers, "Name: value\r\n" each */
+    weft__buf body;  /* the body of a whole response */
 };
 
 struct weft__http_conn {
     weft_stream *s;
     const weft_http_app *app;
     const weft_http_server_options *o;
-    weft__http_srv *srv;       /* NULL for weft_http_serve_stream */
+    weft__http_srv *srv;          /* NULL for weft_http_serve_stream */
     weft__http_conn *prev, *next; /* srv->conns */
     weft_task *task;
-    int state;                 /* WEFT__HC_* (for shutdown) */
-    uint8_t closing;           /* no more requests on this connection */
-    uint8_t draining;          /* the server shuts down: close after this response */
+    int state;        /* WEFT__HC_* (for shutdown) */
+    uint8_t closing;  /* no more requests on this connection */
+    uint8_t draining; /* the server shuts down: close after this response */
     weft_http_parser ps;
     char *ibuf;
     size_t icap, ipos, iend;   /* unconsumed input: [ipos, iend) */
@@ -157,29 +157,28 @@ struct weft__http_conn {
     weft_http_header *hdrs;    /* max_headers entries */
     struct weft_http_req req;
     struct weft_http_res res;
-    weft__buf scratch;         /* decoded route parameters */
-    weft__buf out;             /* SSE events being formatted */
-    char server_line[80];      /* "Server: weft/0.1.0\r\n" (or empty) */
+    weft__buf scratch;    /* decoded route parameters */
+    weft__buf out;        /* SSE events being formatted */
+    char server_line[80]; /* "Server: weft/0.1.0\r\n" (or empty) */
     size_t server_len;
     weft_addr peer;
     int have_peer;
     /* the hang-up watch: a POLL on the socket while a handler waits */
     weft__io hup;
-    uint8_t hup_armed;         /* the POLL is in flight */
+    uint8_t hup_armed; /* the POLL is in flight */
     uint8_t in_handler;
-    uint8_t hup_seen;          /* the client hung up: the task was cancelled */
-    uint8_t hup_post_pending;  /* hup_post is queued on the loop */
-    weft__post hup_post;       /* cancels the task from the loop's next turn */
-    weft__wait *hup_waiter;    /* the task waiting for the POLL's last completion */
+    uint8_t hup_seen;         /* the client hung up: the task was cancelled */
+    uint8_t hup_post_pending; /* hup_post is queued on the loop */
+    weft__post hup_post;      /* cancels the task from the loop's next turn */
+    weft__wait *hup_waiter;   /* the task waiting for the POLL's last completion */
 };
 
 enum { WEFT__HC_IDLE, WEFT__HC_HEAD, WEFT__HC_BUSY };
 
 /* Runs the connection (the body of a connection task, or of
  * weft_http_serve_stream). Closes and frees the stream. */
-int weft__http_conn_run(weft_stream *s, const weft_http_app *app,
-                        const weft_http_server_options *o, weft__http_srv *srv,
-                        weft__http_conn *c);
+int weft__http_conn_run(weft_stream *s, const weft_http_app *app, const weft_http_server_options *o,
+                        weft__http_srv *srv, weft__http_conn *c);
 /* The options with every 0 field replaced by its default. */
 void weft__http_options_resolve(weft_http_server_options *out, const weft_http_server_options *in);
 

@@ -20,9 +20,9 @@
 struct weft_http_test {
     weft_http_app *app;
     weft_http_server_options o;
-    weft_stream *cs;     /* the client's end, NULL when not connected */
-    weft_task *server;   /* the task serving the other end */
-    char *buf;           /* input: [pos, end) unread */
+    weft_stream *cs;   /* the client's end, NULL when not connected */
+    weft_task *server; /* the task serving the other end */
+    char *buf;         /* input: [pos, end) unread */
     size_t cap, pos, end;
     int methods[PENDING_MAX]; /* methods of the requests not yet answered (a ring) */
     size_t mhead, mcount;
@@ -71,7 +71,8 @@ static int tc_connect(weft_http_test *tc)
     int rc = weft_stream_pair(&tc->cs, &ss);
     if (rc < 0) return rc;
     struct serve_arg *a = malloc(sizeof *a);
-    if (!a) rc = -ENOMEM;
+    if (!a)
+        rc = -ENOMEM;
     else {
         *a = (struct serve_arg){tc, ss};
         weft_spawn_options so = {.name = "http test server"};
@@ -238,7 +239,8 @@ static int read_one(weft_http_test *tc, weft_http_test_response **out)
     int hl;
     for (;;) { /* interim 1xx responses (100 Continue) are skipped */
         h = (weft_http_response)WEFT_HTTP_RESPONSE_INIT(hdrs, method);
-        while ((hl = weft_http_parse_response(&ps, tc->buf + tc->pos, tc->end - tc->pos, &h)) == 0) {
+        while ((hl = weft_http_parse_response(&ps, tc->buf + tc->pos, tc->end - tc->pos, &h)) ==
+               0) {
             ssize_t n = more(tc);
             if (n == 0) return tc->end > tc->pos ? WEFT_EOF : -EPIPE;
             if (n < 0) return (int)n;
@@ -263,10 +265,10 @@ static int read_one(weft_http_test *tc, weft_http_test_response **out)
     r->head[hl] = 0;
     r->head_len = (size_t)hl;
     for (size_t i = 0; i < h.num_headers; i++) { /* rebase, and NUL-terminate each value */
-        r->headers[i].name = (weft_http_slice){r->head + (h.headers[i].name.ptr - base),
-                                               h.headers[i].name.len};
-        r->headers[i].value = (weft_http_slice){r->head + (h.headers[i].value.ptr - base),
-                                                h.headers[i].value.len};
+        r->headers[i].name =
+            (weft_http_slice){r->head + (h.headers[i].name.ptr - base), h.headers[i].name.len};
+        r->headers[i].value =
+            (weft_http_slice){r->head + (h.headers[i].value.ptr - base), h.headers[i].value.len};
         r->head[h.headers[i].value.ptr - base + h.headers[i].value.len] = 0;
     }
     tc->pos += (size_t)hl;

@@ -39,8 +39,8 @@
 #include "sync/wait.h"
 
 #define RING_MIN (16 * 1024)
-#define RING_MAX (256 * 1024)            /* per direction, as documented in weft/io.h */
-#define OP_MAX ((size_t)1 << 30)         /* one transfer at most: results travel as int */
+#define RING_MAX (256 * 1024)    /* per direction, as documented in weft/io.h */
+#define OP_MAX ((size_t)1 << 30) /* one transfer at most: results travel as int */
 
 /* A waiting reader or writer, on its task's stack. */
 struct pwait {
@@ -50,15 +50,15 @@ struct pwait {
 };
 
 struct pdir {
-    char *buf;           /* ring: [head, head + len) modulo cap (a power of two) */
+    char *buf; /* ring: [head, head + len) modulo cap (a power of two) */
     size_t cap, head, len;
-    uint8_t shut;        /* the writing end shut down or closed: the reader gets 0 after the data */
-    uint8_t gone;        /* the reading end closed: writes fail with -EPIPE, buf freed */
-    uint8_t bg;          /* the writing stream's background send waits for room */
-    const char *bg_buf;  /* ... with these bytes (the stream keeps them valid meanwhile) */
+    uint8_t shut;       /* the writing end shut down or closed: the reader gets 0 after the data */
+    uint8_t gone;       /* the reading end closed: writes fail with -EPIPE, buf freed */
+    uint8_t bg;         /* the writing stream's background send waits for room */
+    const char *bg_buf; /* ... with these bytes (the stream keeps them valid meanwhile) */
     size_t bg_len;
-    weft__wq readers;    /* reading end's tasks: only while len == 0 and !shut */
-    weft__wq writers;    /* writing end's tasks in pair_send: only while the ring is full */
+    weft__wq readers; /* reading end's tasks: only while len == 0 and !shut */
+    weft__wq writers; /* writing end's tasks in pair_send: only while the ring is full */
 };
 
 struct pair {
@@ -66,9 +66,15 @@ struct pair {
     struct pdir d[2];    /* d[i]: written by end[i], read by end[1 - i] */
 };
 
-static int side(const struct pair *p, const weft_stream *s) { return p->end[1] == s; }
+static int side(const struct pair *p, const weft_stream *s)
+{
+    return p->end[1] == s;
+}
 
-static struct pwait *pw_of(weft__sw *sw) { return WEFT__CONTAINER(sw, struct pwait, sw); }
+static struct pwait *pw_of(weft__sw *sw)
+{
+    return WEFT__CONTAINER(sw, struct pwait, sw);
+}
 
 /* ------------------------------------------------------------- the ring */
 
@@ -203,7 +209,10 @@ static ssize_t pair_read(weft_stream *s, void *buf, size_t len)
 
 /* Whether end s may write now: 0 or -EPIPE (it shut down, or the peer
  * closed). */
-static int can_write(const struct pdir *d) { return d->shut || d->gone ? -EPIPE : 0; }
+static int can_write(const struct pdir *d)
+{
+    return d->shut || d->gone ? -EPIPE : 0;
+}
 
 static ssize_t pair_try_send(weft_stream *s, const void *buf, size_t len)
 {
@@ -275,16 +284,17 @@ static void pair_close(weft_stream *s)
     struct pair *p = s->tp_ctx;
     if (!p) return;
     int i = side(p, s);
-    end_writing(p, i);     /* (the stream has no send in flight by now) */
+    end_writing(p, i); /* (the stream has no send in flight by now) */
     p->end[i] = NULL;
     s->tp_ctx = NULL;
     struct pdir *in = &p->d[!i];
-    in->gone = 1;          /* unread bytes are dropped; the peer's writes fail */
+    in->gone = 1; /* unread bytes are dropped; the peer's writes fail */
     free(in->buf);
     in->buf = NULL;
     in->cap = in->head = in->len = 0;
     wq_wake_all(&in->readers, -EBADF); /* (closing a stream in use is not supported) */
-    if (p->end[!i]) fail_writers(p, !i, -EPIPE); /* a flush pending on the peer ends */
+    if (p->end[!i])
+        fail_writers(p, !i, -EPIPE); /* a flush pending on the peer ends */
     else {
         free(p->d[i].buf);
         free(p);

@@ -96,7 +96,8 @@ static int t_cap_idle_log(void *arg)
 
     WT_EQ(lg.n, 3);
     for (int i = 0; i < lg.n && i < 3; i++)
-        if (!WT_CHECK(!strcmp(lg.line[i], "GET /hi 11 200 2 peer"))) print_message("%s\n", lg.line[i]);
+        if (!WT_CHECK(!strcmp(lg.line[i], "GET /hi 11 200 2 peer")))
+            print_message("%s\n", lg.line[i]);
     weft_http_server_free(srv);
     weft_http_app_free(app);
     return 0;
@@ -105,9 +106,9 @@ static int t_cap_idle_log(void *arg)
 /* ----------------------------------------------------- SSE and hang-up */
 
 struct feed {
-    weft_event started;  /* the first event went out */
-    weft_event cleaned;  /* the producer's cleanup ran */
-    weft_event ended;    /* the handler returned (with handler_rc) */
+    weft_event started; /* the first event went out */
+    weft_event cleaned; /* the producer's cleanup ran */
+    weft_event ended;   /* the handler returned (with handler_rc) */
     int handler_rc;
 };
 
@@ -164,7 +165,7 @@ static int t_sse_hangup(void *arg)
     WT_CHECK(n > 0 && strstr(buf, "Content-Type: text/event-stream"));
     WT_REQUIRE_EQ(weft_deadline_push(WEFT_SEC(10)), 0);
     WT_EQ(weft_event_wait(&f.started), 0);
-    WT_EQ(weft_stream_close(c), 0); /* hang up mid-stream */
+    WT_EQ(weft_stream_close(c), 0);        /* hang up mid-stream */
     WT_EQ(weft_event_wait(&f.cleaned), 0); /* the producer's cleanup ran */
     WT_EQ(weft_event_wait(&f.ended), 0);
     WT_EQ(weft_deadline_pop(), 0);
@@ -176,8 +177,14 @@ static int t_sse_hangup(void *arg)
     return 0;
 }
 
-static void test_cap_idle_log(void **s) { (void)s, assert_int_equal(wt_run(t_cap_idle_log, NULL), 0); }
-static void test_sse_hangup(void **s) { (void)s, assert_int_equal(wt_run(t_sse_hangup, NULL), 0); }
+static void test_cap_idle_log(void **s)
+{
+    (void)s, assert_int_equal(wt_run(t_cap_idle_log, NULL), 0);
+}
+static void test_sse_hangup(void **s)
+{
+    (void)s, assert_int_equal(wt_run(t_sse_hangup, NULL), 0);
+}
 
 int main(void)
 {

@@ -9,9 +9,13 @@
 #include "wt.h"
 #include "http/server.h"
 
-static int h_a(weft_http_req *q, weft_http_res *r, void *u) { return (void)q, (void)r, (int)(intptr_t)u; }
+static int h_a(weft_http_req *q, weft_http_res *r, void *u)
+{
+    return (void)q, (void)r, (int)(intptr_t)u;
+}
 
-#define ROUTE(root, m, p, id) assert_int_equal(weft__router_add(&(root), (m), (p), h_a, (void *)(intptr_t)(id)), 0)
+#define ROUTE(root, m, p, id)                                                                      \
+    assert_int_equal(weft__router_add(&(root), (m), (p), h_a, (void *)(intptr_t)(id)), 0)
 
 /* Matches method + path; returns the route's id (>0), or -status. */
 static int match(const weft__rnode *root, const char *method, const char *path, weft__match *m)
@@ -77,8 +81,8 @@ static void test_decoded_literals(void **state)
     (void)state;
     weft__rnode *root = NULL;
     weft__match m;
-    ROUTE(root, "GET", "/a b/c", 1);        /* a literal with a space */
-    ROUTE(root, "GET", "/caf%C3%A9", 2);    /* written encoded: stored decoded */
+    ROUTE(root, "GET", "/a b/c", 1);     /* a literal with a space */
+    ROUTE(root, "GET", "/caf%C3%A9", 2); /* written encoded: stored decoded */
     assert_int_equal(match(root, "GET", "/a%20b/c", &m), 1);
     assert_int_equal(match(root, "GET", "/caf%c3%a9", &m), 2);
     /* %2F inside a segment stays inside it: never a separator */

@@ -245,7 +245,8 @@ static resp *raw(weft_http_test *tc, const char *bytes)
 
 #define BODY_IS(r, s) WT_CHECK((r) && !strcmp((r)->body, (s)))
 #define HEADER_IS(r, n, v)                                                                         \
-    WT_CHECK((r) && weft_http_test_header((r), (n)) && !strcmp(weft_http_test_header((r), (n)), (v)))
+    WT_CHECK((r) && weft_http_test_header((r), (n)) &&                                             \
+             !strcmp(weft_http_test_header((r), (n)), (v)))
 
 /* ------------------------------------------------------------------ tests */
 
@@ -260,7 +261,8 @@ static int t_routes(void *arg)
     BODY_IS(r, "Hello, World!");
     HEADER_IS(r, "Content-Length", "13");
     HEADER_IS(r, "Content-Type", "text/plain; charset=utf-8");
-    WT_CHECK(r && weft_http_test_header(r, "Date") && strstr(weft_http_test_header(r, "Date"), "GMT"));
+    WT_CHECK(r && weft_http_test_header(r, "Date") &&
+             strstr(weft_http_test_header(r, "Date"), "GMT"));
     WT_CHECK(r && weft_http_test_header(r, "Server") &&
              !strncmp(weft_http_test_header(r, "Server"), "weft/", 5));
     WT_CHECK(r && !r->closed);
@@ -449,12 +451,15 @@ static int t_bodies(void *arg)
 
     /* Expect: 100-continue: the handler reads, so it gets the body (the client
      * skipped the interim 100) */
-    r = raw(tc, "PUT /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\nabc");
+    r = raw(
+        tc,
+        "PUT /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\nabc");
     BODY_IS(r, "abc");
     WT_CHECK(r && !r->closed);
     weft_http_test_response_free(r);
     /* ... a handler that never reads: no 100, and the connection ends after */
-    r = raw(tc, "POST /p/z HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n");
+    r = raw(tc,
+            "POST /p/z HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n");
     BODY_IS(r, "/p/z");
     WT_CHECK(r && r->closed);
     weft_http_test_response_free(r);
@@ -501,7 +506,8 @@ static int t_streaming(void *arg)
     weft_http_test_response_free(r);
 
     /* hijack: the handler owns the connection and speaks its own protocol */
-    r = raw(tc, "GET /hijack HTTP/1.1\r\nHost: x\r\nUpgrade: x\r\nConnection: upgrade\r\n\r\nping!");
+    r = raw(tc,
+            "GET /hijack HTTP/1.1\r\nHost: x\r\nUpgrade: x\r\nConnection: upgrade\r\n\r\nping!");
     WT_CHECK(r && r->status == 101);
     weft_http_test_response_free(r);
     weft_http_test_free(tc);
@@ -550,9 +556,12 @@ static int t_limits_malformed(void *arg)
         {"GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505},
         {"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", 400},
         {"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n"
-         "0\r\n\r\nGET /p/smuggled HTTP/1.1\r\nHost: x\r\n\r\n", 400},
+         "0\r\n\r\nGET /p/smuggled HTTP/1.1\r\nHost: x\r\n\r\n",
+         400},
         {"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", 400},
-        {"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\nhello\r\n0\r\n\r\n", 400},
+        {"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
+         "chunked\r\n\r\n5\nhello\r\n0\r\n\r\n",
+         400},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         r = raw(tc, bad[i].req);
@@ -588,8 +597,14 @@ static int t_handler_deadline(void *arg)
     return 0;
 }
 
-static void test_routes(void **s) { (void)s, assert_int_equal(wt_run(t_routes, NULL), 0); }
-static void test_middleware(void **s) { (void)s, assert_int_equal(wt_run(t_middleware, NULL), 0); }
+static void test_routes(void **s)
+{
+    (void)s, assert_int_equal(wt_run(t_routes, NULL), 0);
+}
+static void test_middleware(void **s)
+{
+    (void)s, assert_int_equal(wt_run(t_middleware, NULL), 0);
+}
 static void test_errors_and_json(void **s)
 {
     (void)s, assert_int_equal(wt_run(t_errors_and_json, NULL), 0);
@@ -598,8 +613,14 @@ static void test_keepalive_pipelining(void **s)
 {
     (void)s, assert_int_equal(wt_run_virtual(t_keepalive_pipelining, NULL), 0);
 }
-static void test_bodies(void **s) { (void)s, assert_int_equal(wt_run(t_bodies, NULL), 0); }
-static void test_streaming(void **s) { (void)s, assert_int_equal(wt_run(t_streaming, NULL), 0); }
+static void test_bodies(void **s)
+{
+    (void)s, assert_int_equal(wt_run(t_bodies, NULL), 0);
+}
+static void test_streaming(void **s)
+{
+    (void)s, assert_int_equal(wt_run(t_streaming, NULL), 0);
+}
 static void test_limits_malformed(void **s)
 {
     (void)s, assert_int_equal(wt_run(t_limits_malformed, NULL), 0);
@@ -612,9 +633,9 @@ static void test_handler_deadline(void **s)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_routes),          cmocka_unit_test(test_middleware),
-        cmocka_unit_test(test_errors_and_json), cmocka_unit_test(test_keepalive_pipelining),
-        cmocka_unit_test(test_bodies),          cmocka_unit_test(test_streaming),
+        cmocka_unit_test(test_routes),           cmocka_unit_test(test_middleware),
+        cmocka_unit_test(test_errors_and_json),  cmocka_unit_test(test_keepalive_pipelining),
+        cmocka_unit_test(test_bodies),           cmocka_unit_test(test_streaming),
         cmocka_unit_test(test_limits_malformed), cmocka_unit_test(test_handler_deadline),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,7 +18,10 @@
 #define KIB 1024
 #define RING (256 * KIB) /* what one direction buffers */
 
-static unsigned char pat(size_t i) { return (unsigned char)(i * 7 + (i >> 9) + (i >> 17)); }
+static unsigned char pat(size_t i)
+{
+    return (unsigned char)(i * 7 + (i >> 9) + (i >> 17));
+}
 
 static void fill_pat(unsigned char *p, size_t off, size_t n, unsigned x)
 {
@@ -150,8 +153,8 @@ static void test_small(void **st)
 
 struct flow {
     weft_stream *out, *in;
-    unsigned x;  /* pattern of this direction */
-    size_t got;  /* bytes the reader saw before the end of stream */
+    unsigned x; /* pattern of this direction */
+    size_t got; /* bytes the reader saw before the end of stream */
     size_t bad;
     int eof;
 };
@@ -294,9 +297,9 @@ struct drainer {
     weft_stream *s, *w; /* reads s; w is the writer's end (to watch its queue) */
     size_t chunk;
     size_t got, bad;
-    int yield;          /* yield after each read (one step at a time) */
-    int *flushed;       /* set by the writer once its flush returned */
-    int early;          /* reads after which flush had returned with the queue above low */
+    int yield;    /* yield after each read (one step at a time) */
+    int *flushed; /* set by the writer once its flush returned */
+    int early;    /* reads after which flush had returned with the queue above low */
 };
 
 static int drain_task(void *arg)
@@ -320,7 +323,7 @@ static int body_backpressure(void *arg)
     weft_stream *a, *b;
     WT_REQUIRE_EQ(weft_stream_pair(&a, &b), 0);
     size_t total = RING + 128 * KIB;
-    write_pat(a, 0, total, 4 * KIB); /* small writes: queued, never waited on */
+    write_pat(a, 0, total, 4 * KIB);               /* small writes: queued, never waited on */
     WT_EQ(weft_stream_write_queued(a), 128 * KIB); /* the ring took exactly 256 KiB */
     int flushed = 0;
     struct drainer d = {b, a, 16 * KIB, 0, 0, 1, &flushed, 0};
@@ -404,7 +407,10 @@ static void test_write_eof(void **st)
 /* ---- closing one end: the other reads what was sent, then 0; its
  * writes fail with -EPIPE ---- */
 
-static int close_task(void *arg) { return weft_stream_close(arg); }
+static int close_task(void *arg)
+{
+    return weft_stream_close(arg);
+}
 
 static int body_close_end(void *arg)
 {
@@ -519,8 +525,8 @@ static int body_cancel(void *arg)
     WT_EQ(weft_task_done(t), 0); /* blocked in its write */
     WT_EQ(weft_cancel(t), 0);
     WT_EQ(weft_join(t), 0);
-    WT_EQ(w2.wrote, 100 * KIB);   /* the write is not a cancellation point... */
-    WT_EQ(w2.flush, -ECANCELED);  /* ...the flush is */
+    WT_EQ(w2.wrote, 100 * KIB);  /* the write is not a cancellation point... */
+    WT_EQ(w2.flush, -ECANCELED); /* ...the flush is */
     WT_EQ(weft_stream_write_queued(a), 100 * KIB);
     WT_EQ(read_pat(b, 0, RING + 100 * KIB), 0);
     WT_EQ(weft_stream_write_queued(a), 0);
@@ -583,7 +589,10 @@ static void test_deadline(void **st)
 
 /* ---- closing one end while the peer flushes, or is blocked in a write ---- */
 
-static int flush_task(void *arg) { return weft_stream_flush(arg); }
+static int flush_task(void *arg)
+{
+    return weft_stream_flush(arg);
+}
 
 static int body_close_flushing(void *arg)
 {
@@ -638,7 +647,7 @@ static int body_free_orders(void *arg)
         WT_EQ(weft_stream_write(x, "x", 1), 1);
         WT_EQ(weft_stream_write(y, "y", 1), 1);
         if (i & 2) write_pat(y, 0, RING + 8 * KIB, 8 * KIB); /* a full ring, a queue */
-        WT_EQ(weft_stream_close(x), 0);  /* y's bytes for x are dropped */
+        WT_EQ(weft_stream_close(x), 0);                      /* y's bytes for x are dropped */
         WT_EQ(weft_stream_read(y, &c, 1), 1);
         WT_EQ(c, 'x');
         WT_EQ(weft_stream_read(y, &c, 1), 0);

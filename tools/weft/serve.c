@@ -136,8 +136,8 @@ static int aggregate(weft_http_req *req, weft_http_res *res, void *ud)
     json_t *results = json_array();
     for (int i = 0; i < N; i++) {
         int st = weft_task_status(weft_group_task(g, i));
-        json_array_append_new(results, json_pack("{s:i,s:f,s:s}", "upstream", up[i].id,
-                                                 "ms", up[i].delay_ns / 1e6, "status",
+        json_array_append_new(results, json_pack("{s:i,s:f,s:s}", "upstream", up[i].id, "ms",
+                                                 up[i].delay_ns / 1e6, "status",
                                                  st == 0 ? "ok" : weft_errname(st)));
     }
     weft_group_free(g);
@@ -145,8 +145,8 @@ static int aggregate(weft_http_req *req, weft_http_res *res, void *ud)
         json_decref(results);
         return failed; /* cancelled (the client left) or out of memory */
     }
-    json_t *out = json_pack("{s:o,s:f,s:f}", "results", results, "wall_ms",
-                            (weft_now() - t0) / 1e6, "sequential_ms", sum / 1e6);
+    json_t *out = json_pack("{s:o,s:f,s:f}", "results", results, "wall_ms", (weft_now() - t0) / 1e6,
+                            "sequential_ms", sum / 1e6);
     if (!out) return -ENOMEM;
     rc = weft_http_res_json(res, 200, out);
     json_decref(out);
@@ -174,8 +174,8 @@ static int ticker(weft_gen *g, void *arg)
         time_t now = time(NULL);
         struct tm tm;
         gmtime_r(&now, &tm);
-        snprintf(t.text, sizeof t.text, "tick %d at %02d:%02d:%02d UTC", t.n, tm.tm_hour,
-                 tm.tm_min, tm.tm_sec);
+        snprintf(t.text, sizeof t.text, "tick %d at %02d:%02d:%02d UTC", t.n, tm.tm_hour, tm.tm_min,
+                 tm.tm_sec);
         int rc = weft_gen_yield(g, &t);
         if (rc < 0) return rc; /* closed early: the client went away */
     }
@@ -275,9 +275,12 @@ int weft_serve(int argc, char **argv)
     cfg.o.port = 8080;
     cfg.o.grace_ns = WEFT_SEC(5);
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--host") && i + 1 < argc) cfg.o.host = argv[++i];
-        else if (!strcmp(argv[i], "--port") && i + 1 < argc) cfg.o.port = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--log")) cfg.o.access_log = access_log;
+        if (!strcmp(argv[i], "--host") && i + 1 < argc)
+            cfg.o.host = argv[++i];
+        else if (!strcmp(argv[i], "--port") && i + 1 < argc)
+            cfg.o.port = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--log"))
+            cfg.o.access_log = access_log;
         else {
             fprintf(stderr, "usage: weft serve [--host H] [--port P] [--log]\n");
             return 2;

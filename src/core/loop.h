@@ -225,11 +225,26 @@ extern __thread weft_loop *weft__L __attribute__((tls_model("initial-exec")));
 
 /* ---- scheduler (sched.c) ---- */
 
-/* Parks the running task on w and switches away until weft__wake(w, ...).
- * Returns the wake result. If w->cancel is set the wait is a cancellation
- * point: returns -ECANCELED / -ETIMEDOUT at once, without parking, when the
- * task is cancelled (and unshielded) or past its deadline. */
-int weft__park(weft__wait *w);
+/* The park contract, in two phases:
+ *
+ *   1. check   weft__check(L, t): 0, or -ECANCELED / -ETIMEDOUT when a wait
+ *              would be interrupted now. Call it BEFORE starting anything
+ *              the wait stands for (an I/O operation, a list entry, a
+ *              job): nothing has to be undone when it fails.
+ *   2. commit  weft__park_commit(w): parks on w and returns only after
+ *              weft__wake(w, ...). It never returns early: an interruption
+ *              already due when it parks (a cancellation that arrived
+ *              between the two phases, a deadline that has passed) is
+ *              delivered through w->cancel at once, like any other, so
+ *              whatever the caller started is undone by the hook it
+ *              already wrote. A wait with w->cancel == NULL is never
+ *              interrupted.
+ *
+ * weft__park(w) is both in one call for waits that register nothing
+ * before parking (it may return -ECANCELED / -ETIMEDOUT without parking).
+ * Debug mode checks the rule that a park hook must not cancel its task. */
+int weft__park_commit(weft__wait *w);
+static inline int weft__park(weft__wait *w);
 /* Makes w's task runnable with result. Exactly once per park. (Inline:
  * it is on every hand-off's path.) */
 static inline void weft__wake(weft__wait *w, int result);
@@ -272,6 +287,55 @@ static inline void weft__wake(weft__wait *w, int result)
 {
     weft__wake_task(w->task, result);
 }
+
+static inline int weft__park(weft__wait *w)
+{
+    if (w->cancel) {
+        weft_loop *L = weft__L;
+        int rc = weft__check(L, L->current);
+        if (WEFT__UNLIKELY(rc)) return rc;
+    }
+    return weft__park_commit(w);
+}
+
+/* ---- slot waits (slot.c) ----
+ *
+ * Many objects have room for one waiting task: a task's joiner, a group's
+ * waiter, the loop's quiet wait, a generator's consumer, a future's
+ * awaiter. The slot is a `weft__wait *` field of the object (NULL: empty).
+ * weft__slot_wait parks the running task in it; weft__slot_wake wakes
+ * whoever is there; a cancellation or deadline empties the slot and wakes
+ * the task with its reason. One implementation, so every such wait gets
+ * the same answers: -EBUSY when the slot is taken, the park contract's
+ * check on entry when interruptible. */
+typedef struct weft__slotw weft__slotw;
+struct weft__slotw {
+    weft__wait w;
+    weft__wait **slot; /* the slot it sits in */
+};
+/* Parks the running task in *slot until weft__slot_wake. With
+ * interruptible, a cancellation or deadline empties the slot and returns
+ * -ECANCELED / -ETIMEDOUT (also at once, on entry); without, only the wake
+ * ends it. Returns the wake result, -EBUSY if the slot is taken, -EINVAL
+ * outside a task. `what` is shown by weft_dump_tasks. */
+int weft__slot_wait(weft__wait **slot, const char *what, int interruptible);
+/* weft__slot_wait with the caller's own cancel hook (which must empty the
+ * slot, and wake sw->w now or later). sw is the caller's record (on its
+ * stack): sw->w.what may be set. The hook finds its record with
+ * WEFT__CONTAINER(w, weft__slotw, w) or a struct that embeds it. */
+int weft__slot_wait_with(weft__wait **slot, weft__slotw *sw, weft__cancel_fn cancel);
+/* Wakes the task in *slot with result and empties the slot. Returns 1 if
+ * a task was there, 0 if the slot was empty. */
+static inline int weft__slot_wake(weft__wait **slot, int result)
+{
+    weft__wait *w = *slot;
+    if (!w) return 0;
+    *slot = NULL;
+    weft__wake(w, result);
+    return 1;
+}
+/* The default cancel hook of slot waits: empty the slot, wake with reason. */
+void weft__slot_cancel(weft__wait *w, int reason);
 /* Runs ready tasks until none is left or the budget is spent (loop context). */
 void weft__run_ready(weft_loop *L);
 /* Switches from the finishing task to the loop for good. */

@@ -7,6 +7,8 @@
  * starts new tasks, reaps finished ones and does the timer and I/O phases
  * (loop.c). So a hand-off between two tasks costs one context switch. */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "core/loop.h"
 
@@ -108,26 +110,41 @@ int weft__check(weft_loop *L, weft_task *t)
     return 0;
 }
 
-int weft__park(weft__wait *w)
+/* Debug mode: a park hook that cancelled its own task broke its contract
+ * (the hook runs after the caller started its operation). */
+static __attribute__((noinline)) void hook_checked(weft_loop *L, weft_task *t)
+{
+    void (*hook)(void *) = t->park_hook;
+    uint8_t flags = t->flags;
+    t->park_hook = NULL;
+    hook(t->park_arg);
+    if (L->debug && t->flags != flags) {
+        fprintf(stderr, "weft: a park hook changed the state of its own task #%llu '%s' "
+                        "(hooks must not cancel; see loop.h)\n",
+                (unsigned long long)t->id, t->name ? t->name : "task");
+        abort();
+    }
+}
+
+int weft__park_commit(weft__wait *w)
 {
     weft_loop *L = weft__L;
     weft_task *t = L->current;
-    if (WEFT__UNLIKELY(t->park_hook != NULL)) { /* may cancel t: before the checks */
-        void (*hook)(void *) = t->park_hook;
-        t->park_hook = NULL;
-        hook(t->park_arg);
-    }
-    if (w->cancel) {
-        if (WEFT__UNLIKELY((t->flags & WEFT__CANCELLED) && !t->shields)) return -ECANCELED;
-        if (t->deadline != WEFT_NEVER) {
-            if (t->deadline <= L->now) return -ETIMEDOUT;
-            weft__deadline_arm(L, t);
-        }
-    }
+    if (WEFT__UNLIKELY(t->park_hook != NULL)) hook_checked(L, t);
     w->task = t;
     w->flags = 0;
     t->wait = w;
     t->state = WEFT__PARKED;
+    if (w->cancel) {
+        /* An interruption already due goes through the hook now: the park
+         * never returns before its wake (see loop.h). */
+        if (WEFT__UNLIKELY((t->flags & WEFT__CANCELLED) && !t->shields))
+            weft__interrupt(t, -ECANCELED);
+        else if (t->deadline != WEFT_NEVER) {
+            if (WEFT__UNLIKELY(t->deadline <= L->now)) weft__interrupt(t, -ETIMEDOUT);
+            else weft__deadline_arm(L, t);
+        }
+    }
     schedule(L, t);
     return t->wake_result;
 }

@@ -47,6 +47,7 @@ typedef int (*weft_fn)(void *arg);
 
 /* Run options. Start from WEFT_OPTIONS_INIT and change what you need. */
 typedef struct weft_options {
+    uint32_t size; /* sizeof, set by the _INIT macro (the ABI rule: docs/design.md) */
     const char *backend;  /* "io_uring", "epoll" or "poll"; NULL: $WEFT_BACKEND, else the best */
     int debug;            /* 1 on, 0 off, -1 (default): $WEFT_DEBUG */
     int signals;          /* 1 (default): SIGINT/SIGTERM cancel the root task, SIGQUIT dumps
@@ -58,7 +59,7 @@ typedef struct weft_options {
     int64_t slow_step_ns; /* debug mode: warn when a task runs this long without waiting;
                              0: 100 ms */
 } weft_options;
-#define WEFT_OPTIONS_INIT {NULL, -1, 1, 0, 0, 0, 0}
+#define WEFT_OPTIONS_INIT {(uint32_t)sizeof(weft_options), NULL, -1, 1, 0, 0, 0, 0}
 /* The default task stack: 64 KiB of address space, of which a task touches
  * only what it uses (docs/design.md has the measurements behind it). */
 #define WEFT_STACK_DEFAULT ((size_t)64 * 1024)
@@ -95,11 +96,12 @@ WEFT_API const char *weft_backend_name(void);
 
 /* Spawn options. Start from WEFT_SPAWN_OPTIONS_INIT. */
 typedef struct weft_spawn_options {
+    uint32_t size; /* sizeof, set by the _INIT macro (the ABI rule: docs/design.md) */
     const char *name;  /* shown by weft_dump_tasks and in debug reports; not copied:
                           must outlive the task (a string literal is typical) */
     size_t stack_size; /* 0: the loop's default */
 } weft_spawn_options;
-#define WEFT_SPAWN_OPTIONS_INIT {NULL, 0}
+#define WEFT_SPAWN_OPTIONS_INIT {(uint32_t)sizeof(weft_spawn_options), NULL, 0}
 
 /* Creates a task running fn(arg) and hands its handle back through *t.
  * The task starts at the next scheduling point (when the spawner next

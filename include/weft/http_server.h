@@ -242,6 +242,7 @@ typedef struct weft_http_access {
 /* Server options. Start from WEFT_HTTP_SERVER_OPTIONS_INIT. A 0 field
  * takes the default in its comment; a negative timeout means none. */
 typedef struct weft_http_server_options {
+    uint32_t size; /* sizeof, set by the _INIT macro (the ABI rule: docs/design.md) */
     const char *host;           /* listen address; NULL: "127.0.0.1" */
     int port;                   /* 0: a free port (weft_http_server_addr tells) */
     int backlog;                /* 0: SOMAXCONN */
@@ -264,7 +265,8 @@ typedef struct weft_http_server_options {
 } weft_http_server_options;
 #define WEFT_HTTP_SERVER_OPTIONS_INIT                                                              \
     {                                                                                              \
-        NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL                              \
+        (uint32_t)sizeof(weft_http_server_options), NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  \
+            NULL, NULL, NULL                           \
     }
 
 /* Listens (o: NULL for the defaults) and starts accepting connections in a

@@ -230,6 +230,7 @@ typedef struct weft_process weft_process;
 #define WEFT_STDIO_FD 3      /* the fd in stdio_fd[i] (the parent keeps it) */
 
 typedef struct weft_process_options {
+    uint32_t size; /* sizeof, set by the _INIT macro (the ABI rule: docs/design.md) */
     int stdio[3];            /* WEFT_STDIO_* for stdin, stdout, stderr */
     int stdio_fd[3];         /* with WEFT_STDIO_FD */
     const char *const *envp; /* NULL: the parent's environment */
@@ -237,7 +238,7 @@ typedef struct weft_process_options {
 } weft_process_options;
 #define WEFT_PROCESS_OPTIONS_INIT                                                                  \
     {                                                                                              \
-        {0, 0, 0}, {-1, -1, -1}, NULL, NULL                                                        \
+        (uint32_t)sizeof(weft_process_options), {0, 0, 0}, {-1, -1, -1}, NULL, NULL                                                    \
     }
 
 /* Starts argv[0] (searched in PATH) with argv. The child gets default

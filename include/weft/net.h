@@ -59,6 +59,7 @@ WEFT_API WEFT_NODISCARD int weft_stream_local_addr(const weft_stream *s, weft_ad
 /* -------------------------------------------------------------- options */
 
 typedef struct weft_socket_options {
+    uint32_t size; /* sizeof, set by the _INIT macro (the ABI rule: docs/design.md) */
     int backlog;   /* listen queue; 0: SOMAXCONN */
     int reuseaddr; /* SO_REUSEADDR (default 1) */
     int reuseport; /* SO_REUSEPORT (default 0): several listeners share a port */
@@ -67,7 +68,7 @@ typedef struct weft_socket_options {
 } weft_socket_options;
 #define WEFT_SOCKET_OPTIONS_INIT                                                                   \
     {                                                                                              \
-        0, 1, 0, 1, 0                                                                              \
+        (uint32_t)sizeof(weft_socket_options), 0, 1, 0, 1, 0                                                                    \
     }
 
 /* ------------------------------------------------------------------ TCP */
@@ -149,6 +150,7 @@ WEFT_API WEFT_NODISCARD ssize_t weft_udp_recvfrom(int fd, void *buf, size_t len,
 
 /* Resolver options. Start from WEFT_RESOLVER_OPTIONS_INIT. */
 typedef struct weft_resolver_options {
+    uint32_t size; /* sizeof, set by the _INIT macro (the ABI rule: docs/design.md) */
     const char *servers; /* "ip[:port],..." ("127.0.0.1:5353,[::1]:53"): ask these servers
                             only; NULL (default): the system's */
     int64_t timeout_ns;  /* per attempt; 0: the system's (resolv.conf, else c-ares's) */
@@ -160,7 +162,7 @@ typedef struct weft_resolver_options {
 } weft_resolver_options;
 #define WEFT_RESOLVER_OPTIONS_INIT                                                                 \
     {                                                                                              \
-        NULL, 0, 0, 1, -1                                                                          \
+        (uint32_t)sizeof(weft_resolver_options), NULL, 0, 0, 1, -1                                                                  \
     }
 
 /* Sets the current loop's resolver configuration (o NULL: the defaults).

@@ -23,6 +23,7 @@
 
 #include "core/backend.h"
 #include "core/loop.h"
+#include "util/opts.h"
 
 __thread weft_loop *weft__L __attribute__((tls_model("initial-exec")));
 
@@ -196,8 +197,9 @@ void weft_loop_release(weft_loop *loop)
 
 int weft_run_opts(const weft_options *o, weft_fn main, void *arg)
 {
-    static const weft_options defaults = WEFT_OPTIONS_INIT;
-    if (!o) o = &defaults;
+    weft_options oo;
+    if (WEFT__OPTS_TAKE(weft_options, &oo, o, WEFT_OPTIONS_INIT) < 0) return -EINVAL;
+    o = &oo;
     if (!main) return -EINVAL;
     if (weft__L) return -EBUSY;
     if (o->stack_size && (o->stack_size < WEFT__STACK_MIN || o->stack_size > ((size_t)1 << 30)))
@@ -233,7 +235,8 @@ int weft_run_opts(const weft_options *o, weft_fn main, void *arg)
     (void)prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 
     struct root_arg ra = {main, arg};
-    weft_spawn_options so = {"main", 0};
+    weft_spawn_options so = WEFT_SPAWN_OPTIONS_INIT;
+    so.name = "main";
     rc = weft__task_new(L, &L->root, &so, root_main, &ra, NULL, 0);
     if (rc == 0) {
         L->root->flags |= WEFT__ROOT;

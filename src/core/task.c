@@ -12,6 +12,8 @@
 int weft__task_new(weft_loop *L, weft_task **out, const weft_spawn_options *o, weft_fn fn,
                    void *arg, const char *file, int line)
 {
+    if (o && o->size && o->size < sizeof *o) return -EINVAL; /* the ABI rule (util/opts.h):
+                                                                 every field is in v0 */
     size_t ss = o ? o->stack_size : 0;
     if (ss > ((size_t)1 << 30)) return -EINVAL;
     weft_task *t = weft__pool_get(&L->task_pool);

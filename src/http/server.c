@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "http/server.h"
+#include "util/opts.h"
 
 #define EMFILE_PAUSE WEFT_MS(50) /* out of fds: retry accepting after this */
 
@@ -34,8 +35,8 @@ struct weft_http_server {
 
 void weft__http_options_resolve(weft_http_server_options *out, const weft_http_server_options *in)
 {
-    weft_http_server_options d = WEFT_HTTP_SERVER_OPTIONS_INIT;
-    *out = in ? *in : d;
+    if (WEFT__OPTS_TAKE(weft_http_server_options, out, in, WEFT_HTTP_SERVER_OPTIONS_INIT) < 0)
+        out->port = -1; /* a malformed size: options_valid says no */
     if (!out->host) out->host = "127.0.0.1";
     if (!out->max_line) out->max_line = WEFT_HTTP_DEFAULT_MAX_LINE;
     if (!out->max_head) out->max_head = WEFT_HTTP_DEFAULT_MAX_HEAD;

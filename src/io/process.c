@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "io/stream.h"
+#include "util/opts.h"
 
 extern char **environ;
 
@@ -60,10 +61,11 @@ static void close_fds(int fds[3][2])
 
 int weft_process_spawn(weft_process **out, const char *const argv[], const weft_process_options *o)
 {
-    static const weft_process_options defaults = WEFT_PROCESS_OPTIONS_INIT;
     weft_loop *L = weft__L;
     if (!L || !out || !argv || !argv[0]) return -EINVAL;
-    if (!o) o = &defaults;
+    weft_process_options oo;
+    if (WEFT__OPTS_TAKE(weft_process_options, &oo, o, WEFT_PROCESS_OPTIONS_INIT) < 0) return -EINVAL;
+    o = &oo;
     for (int i = 0; i < 3; i++)
         if (o->stdio[i] < WEFT_STDIO_INHERIT || o->stdio[i] > WEFT_STDIO_FD ||
             (o->stdio[i] == WEFT_STDIO_FD && o->stdio_fd[i] < 0))

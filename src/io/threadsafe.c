@@ -36,8 +36,8 @@ struct call_msg {
     void *arg;
 };
 
-static const weft_spawn_options call_opts = {"call_threadsafe", 0};
-static const weft_spawn_options future_opts = {"spawn_threadsafe", 0};
+static const weft_spawn_options call_opts = {.name = "call_threadsafe"};
+static const weft_spawn_options future_opts = {.name = "spawn_threadsafe"};
 
 static void call_run(weft__post *p)
 {

@@ -43,6 +43,7 @@
 #include "core/loop.h"
 #include "io/threadpool.h"
 #include "net/dns.h"
+#include "util/opts.h"
 
 struct dns {
     /* configuration (weft_resolver_configure) */
@@ -315,7 +316,7 @@ static int watcher(void *p)
     return 0;
 }
 
-static const weft_spawn_options watcher_opts = {"dns watcher", 0};
+static const weft_spawn_options watcher_opts = {.name = "dns watcher"};
 
 /* c-ares: socket fd now wants readable r / writable w; both 0: closing. */
 static void sock_state(void *data, ares_socket_t fd, int r, int w)
@@ -593,10 +594,11 @@ int weft__dns_lookup(const char *host, int port, int socktype, int family, weft_
 
 int weft_resolver_configure(const weft_resolver_options *o)
 {
-    static const weft_resolver_options defaults = WEFT_RESOLVER_OPTIONS_INIT;
     weft_loop *L = weft__L;
     if (!L) return -EINVAL;
-    if (!o) o = &defaults;
+    weft_resolver_options oo;
+    if (WEFT__OPTS_TAKE(weft_resolver_options, &oo, o, WEFT_RESOLVER_OPTIONS_INIT) < 0) return -EINVAL;
+    o = &oo;
     if (o->timeout_ns < 0 || o->tries < 0) return -EINVAL;
 #ifndef WEFT_HAVE_CARES
     if (o->servers) return -ENOSYS;

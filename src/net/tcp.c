@@ -11,15 +11,17 @@
 
 #include "net/resolve.h"
 #include "net/sock.h"
+#include "util/opts.h"
 
 #define MAX_ADDRS 16
 #define ATTEMPT_DELAY WEFT_MS(250)
 
 int weft_tcp_listen(weft_listener **out, const char *host, int port, const weft_socket_options *o)
 {
-    static const weft_socket_options defaults = WEFT_SOCKET_OPTIONS_INIT;
     if (!out) return -EINVAL;
-    if (!o) o = &defaults;
+    weft_socket_options oo;
+    if (WEFT__OPTS_TAKE(weft_socket_options, &oo, o, WEFT_SOCKET_OPTIONS_INIT) < 0) return -EINVAL;
+    o = &oo;
     weft_addr addrs[MAX_ADDRS];
     int n = weft__resolve(host, port, SOCK_STREAM, addrs, MAX_ADDRS);
     if (n < 0) return n;
@@ -131,10 +133,11 @@ static int race(weft_addr *addrs, int n, int *fd_out)
 int weft_tcp_connect_opts(weft_stream **s, const char *host, int port,
                           const weft_socket_options *o)
 {
-    static const weft_socket_options defaults = WEFT_SOCKET_OPTIONS_INIT;
     weft_loop *L = weft_loop_current();
     if (!s || !host || !*host || !L || !weft_self()) return -EINVAL;
-    if (!o) o = &defaults;
+    weft_socket_options oo;
+    if (WEFT__OPTS_TAKE(weft_socket_options, &oo, o, WEFT_SOCKET_OPTIONS_INIT) < 0) return -EINVAL;
+    o = &oo;
     weft_addr addrs[MAX_ADDRS];
     int n = weft__resolve(host, port, SOCK_STREAM, addrs, MAX_ADDRS);
     if (n < 0) return n;

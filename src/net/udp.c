@@ -5,14 +5,16 @@
 
 #include "net/resolve.h"
 #include "net/sock.h"
+#include "util/opts.h"
 
 #define MAX_ADDRS 16
 
 int weft_udp_bind(int *out, const char *host, int port, const weft_socket_options *o)
 {
-    static const weft_socket_options defaults = WEFT_SOCKET_OPTIONS_INIT;
     if (!out) return -EINVAL;
-    if (!o) o = &defaults;
+    weft_socket_options oo;
+    if (WEFT__OPTS_TAKE(weft_socket_options, &oo, o, WEFT_SOCKET_OPTIONS_INIT) < 0) return -EINVAL;
+    o = &oo;
     weft_addr addrs[MAX_ADDRS];
     int n = weft__resolve(host, port, SOCK_DGRAM, addrs, MAX_ADDRS);
     if (n < 0) return n;

@@ -229,7 +229,7 @@ int weft_gen_next(weft_gen *g, void **item)
     if (t->deadline != WEFT_NEVER && !(m = weft__pool_get(&L->scope_pool))) return -ENOMEM;
     weft_task *p = g->producer;
     if (!p) {
-        weft_spawn_options so = {"generator", 0};
+        weft_spawn_options so = {.name = "generator"};
         rc = weft_spawn_at(&p, &so, producer_main, g, NULL, 0);
         if (rc < 0) {
             if (m) weft__pool_put(&L->scope_pool, m);

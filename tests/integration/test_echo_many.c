@@ -49,7 +49,7 @@ static int client_main(void *arg)
     static struct conn k[N];
     weft_group *g;
     if (weft_group_new(&g, WEFT_COLLECT) < 0) return 1;
-    weft_spawn_options o = {"conn", 16 * 1024};
+    weft_spawn_options o = {.name = "conn", .stack_size = 16 * 1024};
     for (int i = 0; i < N; i++) {
         k[i] = (struct conn){c, i};
         if (weft_group_spawn_opts(g, NULL, &o, one, &k[i]) < 0) return 2;
@@ -102,7 +102,7 @@ static int counted(void *arg)
 static int acceptor(void *arg)
 {
     (void)arg;
-    weft_spawn_options o = {"echo", 16 * 1024};
+    weft_spawn_options o = {.name = "echo", .stack_size = 16 * 1024};
     for (;;) {
         weft_stream *s;
         int rc = weft_tcp_accept(sv.l, &s);

@@ -535,7 +535,7 @@ static int many(int n)
     if (rc < 0) return rc;
     int64_t t0 = mono_ns();
     if ((rc = weft_deadline_push(WEFT_SEC(60))) < 0) return rc;
-    weft_spawn_options so = {"conn", 0};
+    weft_spawn_options so = {.name = "conn"};
     for (int i = 0; i < n && rc == 0; i++) {
         ones[i] = (struct one){&m, i};
         rc = weft_group_spawn_opts(g, NULL, &so, one_conn, &ones[i]);

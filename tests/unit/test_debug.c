@@ -103,8 +103,8 @@ static void check_row(const char *out, const char *name, const char *state, cons
 static int body_dump(void *arg)
 {
     (void)arg;
-    weft_spawn_options o1 = {"sleeper", 0}, o2 = {"joiner", 0}, o3 = {"runnable", 0},
-                       o4 = {"woken", 0};
+    weft_spawn_options o1 = {.name = "sleeper"}, o2 = {.name = "joiner"}, o3 = {.name = "runnable"},
+                       o4 = {.name = "woken"};
     weft_event ev;
     weft_event_init(&ev);
     weft_task *s, *j, *r, *w;
@@ -194,7 +194,7 @@ static int hog(void *arg)
 static int body_slow(void *arg)
 {
     (void)arg;
-    weft_spawn_options o = {"hog", 0};
+    weft_spawn_options o = {.name = "hog"};
     weft_task *t;
     if (weft_spawn_opts(&t, &o, hog, NULL) < 0) return 1;
     return weft_join(t);
@@ -224,7 +224,7 @@ static void test_slow_step(void **st)
 static int body_quit(void *arg)
 {
     (void)arg;
-    weft_spawn_options o = {"quitter-sleeps", 0};
+    weft_spawn_options o = {.name = "quitter-sleeps"};
     if (weft_spawn_opts(NULL, &o, sleepy, NULL) < 0) return 1;
     if (weft_yield() < 0) return 1;
     kill(getpid(), SIGQUIT);

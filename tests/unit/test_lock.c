@@ -117,7 +117,7 @@ static int body_not_owner(void *arg)
     (void)arg;
     weft_lock l = WEFT_LOCK_INIT;
     WT_REQUIRE_EQ(weft_lock_acquire(&l), 0);
-    weft_spawn_options o = {"intruder", 0};
+    weft_spawn_options o = {.name = "intruder"};
     weft_task *t;
     WT_REQUIRE_EQ(weft_spawn_opts(&t, &o, releaser, &l), 0);
     WT_EQ(weft_join(t), -EPERM);

@@ -28,7 +28,7 @@ static int body_sizes(void *arg)
     WT_REQUIRE_EQ(weft_spawn(&t, deep, &kib), 0); /* fits the 64 KiB default */
     WT_EQ(weft_join(t), 0);
     int big = 900;
-    weft_spawn_options o = {"big", (size_t)1 << 20};
+    weft_spawn_options o = {.name = "big", .stack_size = (size_t)1 << 20};
     WT_REQUIRE_EQ(weft_spawn_opts(&t, &o, deep, &big), 0);
     WT_EQ(weft_join(t), 0);
     o.stack_size = (size_t)2 << 30;
@@ -63,7 +63,7 @@ static int overflow_task(void *arg)
 static int body_overflow(void *arg)
 {
     (void)arg;
-    weft_spawn_options o = {"runaway", 0};
+    weft_spawn_options o = {.name = "runaway"};
     weft_task *t;
     if (weft_spawn_opts(&t, &o, overflow_task, NULL) < 0) return 1;
     return weft_join(t);

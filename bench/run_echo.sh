@@ -18,6 +18,8 @@
 #     servers: weft-io_uring weft-epoll asyncio-streams asyncio-protocol
 #              uvloop-protocol go node   (default: all)
 #   env: RUNS (3), DUR (5), CONNS (64), SIZES ("1024 65536"), BASE_PORT (18190)
+#   BASE_BUILD=DIR: servers base-io_uring / base-epoll are that build's
+#   echo_server (a before/after in one run, e.g. SERVERS: weft-io_uring base-io_uring)
 #
 # Without ../shared/bench/peers: says so, measures weft only, with
 # bench/echo_load (a weft client of the same closed-loop shape).
@@ -40,7 +42,7 @@ if have_peers; then
   cc -O2 -o "$WORK/echo_client" "$PEERS/echo_client.c"
   CLIENT=("$WORK/echo_client")
 else
-  SERVERS=$(tr ' ' '\n' <<< "$SERVERS" | grep '^weft-' | tr '\n' ' ')
+  SERVERS=$(tr ' ' '\n' <<< "$SERVERS" | grep -E '^(weft|base)-' | tr '\n' ' ')
   [ -x "$BUILD/bench/echo_load" ] || { echo "build first (make)" >&2; exit 1; }
   CLIENT=("$BUILD/bench/echo_load")
 fi
@@ -49,6 +51,8 @@ SERVER_PID=
 start() { # name
   local name=$1
   case $name in
+  base-*) WEFT_BACKEND=${name#base-} taskset -c "$SERVER_CPU" "$BASE_BUILD/examples/echo_server" "$PORT" \
+            127.0.0.1 > "$WORK/$name.log" 2>&1 & ;;
   weft-*) WEFT_BACKEND=${name#weft-} taskset -c "$SERVER_CPU" "$SERVER_BIN" "$PORT" 127.0.0.1 \
             > "$WORK/$name.log" 2>&1 & ;;
   asyncio-*|uvloop-*) taskset -c "$SERVER_CPU" "$PY" "$PEERS/servers/echo_asyncio.py" "${name%-*}" \
@@ -130,7 +134,7 @@ echo "|---|---|---|---|---|"
 for size in $SIZES; do
   for be in weft-io_uring weft-epoll; do
     has "$be" || continue
-    for p in uvloop-protocol go asyncio-protocol asyncio-streams node weft-epoll; do
+    for p in base-${be#weft-} uvloop-protocol go asyncio-protocol asyncio-streams node weft-epoll; do
       has "$p" && [ "$p" != "$be" ] || continue
       echo "| $size | ${be#weft-} | $p | $(ratio "${MPS[$be.$size]}" "${MPS[$p.$size]}") | $(ratio "${CPU[$be.$size]}" "${CPU[$p.$size]}") |"
     done

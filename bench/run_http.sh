@@ -25,6 +25,8 @@
 # window, divided by the requests wrk completed in it.
 #
 #   bash bench/run_http.sh
+#   BASE_BUILD=DIR: servers base-io_uring / base-epoll are that build's
+#   `weft serve` (a before/after in one run)
 #   env: SERVERS ("weft-io_uring weft-epoll nginx h2o aiohttp-asyncio
 #        aiohttp-uvloop go node"), BENCHES ("plaintext json pipeline"),
 #        CONNS ("64 256"), PIPE_CONNS (64), PIPELINE (16), DUR (5), RUNS (3),
@@ -54,7 +56,7 @@ peer_ok=0
 if have_peers; then
   peer_ok=1; LUA=$PEERS/pipeline.lua
 else                            # weft only; the same wrk script as the peers'
-  for s in $SERVERS; do [[ $s == weft-* ]] || WHY[$s]="no ../shared/bench/peers"; done
+  for s in $SERVERS; do [[ $s == weft-* || $s == base-* ]] || WHY[$s]="no ../shared/bench/peers"; done
   LUA=$WORK/pipeline.lua
   cat > "$LUA" <<'EOF'
 local depth = tonumber(os.getenv("PIPELINE") or "16")
@@ -67,6 +69,7 @@ fi
 prepare() {
   case $1 in
   weft-*) [ -x "$WEFT" ] || { echo "no $WEFT (build first)" >&2; return 1; } ;;
+  base-*) [ -x "${BASE_BUILD:-}/tools/weft/weft" ] || { echo "no base build (BASE_BUILD)" >&2; return 1; } ;;
   nginx)
     need_pkgs nginx-light; [ -x /usr/sbin/nginx ] || return 1
     mkdir -p "$WORK/nginx"
@@ -113,6 +116,8 @@ start() { # SERVER: start it on CPU 0, wait for its port
   fi
   case $s in
   weft-*) launch env WEFT_BACKEND="${s#weft-}" "$WEFT" serve --host 127.0.0.1 --port "$PORT" ;;
+  base-*) launch env WEFT_BACKEND="${s#base-}" "$BASE_BUILD/tools/weft/weft" serve --host 127.0.0.1 \
+            --port "$PORT" ;;
   nginx) launch /usr/sbin/nginx -p "$WORK/nginx" -e "$WORK/nginx/error.log" -c "$WORK/nginx/nginx.conf" ;;
   h2o) launch /usr/bin/h2o -m worker -c "$WORK/h2o/h2o.conf" ;;
   aiohttp-*) launch "$PY" "$PEERS/servers/http_aiohttp.py" "${s#aiohttp-}" "$PORT" ;;
@@ -149,7 +154,7 @@ trap 'exit 130' INT TERM
 
 serves() { [ "$2" != json ] || [[ $1 != nginx && $1 != h2o ]]; }       # SERVER BENCH
 path_of() { # SERVER BENCH
-  if [ "$2" = json ]; then echo /json; elif [[ $1 == weft-* ]]; then echo /plaintext; else echo /; fi
+  if [ "$2" = json ]; then echo /json; elif [[ $1 == weft-* || $1 == base-* ]]; then echo /plaintext; else echo /; fi
 }
 check() { # SERVER BENCH: curl the bench's path, compare body and Content-Type
   local body=$HELLO ctype=text/plain path got
@@ -258,7 +263,7 @@ for cell in "${CELLS[@]}"; do
   read -r b c <<< "$cell"
   for be in weft-io_uring weft-epoll; do
     [ -n "${MR[$b.$c.$be]:-}" ] || continue
-    for p in nginx h2o go aiohttp-uvloop node; do
+    for p in base-${be#weft-} nginx h2o go aiohttp-uvloop node; do
       [ -n "${MR[$b.$c.$p]:-}" ] || continue
       echo "| $b | $c | ${be#weft-} | $p | $(ratio "${MR[$b.$c.$be]}" "${MR[$b.$c.$p]}") |" \
            "$(ratio "${MC[$b.$c.$be]}" "${MC[$b.$c.$p]}") | $([ "$b" = pipeline ] && echo - || ratio "${MP[$b.$c.$be]}" "${MP[$b.$c.$p]}") |"

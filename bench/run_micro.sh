@@ -7,6 +7,8 @@
 # (weft's issue), each "met", "missed" or "not measured" (a test not run,
 # or its peer or the floor missing), computed from the tables printed.
 #   bash bench/run_micro.sh [TEST...]      (RUNS=3, PEERS_RT="asyncio uvloop go node")
+# BASE_BUILD=DIR adds "base", the same tests from another build (say the
+# previous commit's), to every table: a before/after in one run.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 TESTS=${*:-"noop spawn spawn_warm spawn1m sleep1000 sleep10000 sleep100000 sleep100000w alive100000 gather100k switch deadline queue pingpong sem lock"}
@@ -30,6 +32,7 @@ peer_has() { case $1 in spawn_warm|sleep100000w|alive100000|gather100k|switch|de
 cmd_for() {
   case $1 in
   weft) CMD=("$MICRO" "$2") ;;
+  base) CMD=("$BASE_BUILD/bench/micro" "$2") ;;
   asyncio|uvloop) CMD=("$PY" "$PEERS/micro/micro.py" "$1" "$2") ;;
   go) CMD=(env GOMAXPROCS=1 "$WORK/micro_go" "$2") ;;
   node) CMD=(node "$PEERS/micro/micro.js" "$2") ;;
@@ -55,20 +58,21 @@ measure() { # runtime test
 echo "# weft micro-benchmarks, $(date -u +%F), $(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), pinned to CPU $SERVER_CPU, median of $RUNS"
 ((peer_ok)) || say_no_peers
 echo
-rts="weft"
-((peer_ok)) && rts="weft $PEERS_RT"
+others=""
+[ -n "${BASE_BUILD:-}" ] && others="base"
+((peer_ok)) && others+=" $PEERS_RT"
+rts="weft $others"
 hdr="| test | unit | weft |"; sep="|---|---|---|"
-for r in $PEERS_RT; do ((peer_ok)) && { hdr+=" $r | $r/weft |"; sep+="---|---|"; }; done
+for r in $others; do hdr+=" $r | $r/weft |"; sep+="---|---|"; done
 echo "$hdr"; echo "$sep"
 for t in $TESTS; do
   for r in $rts; do
-    if [ "$r" != weft ] && ! peer_has "$t"; then VAL[$r.$t]=nan; continue; fi
+    if [ "$r" != weft ] && [ "$r" != base ] && ! peer_has "$t"; then VAL[$r.$t]=nan; continue; fi
     echo "bench: $r $t" >&2
     measure "$r" "$t"
   done
   line="| $t | ${UNIT[weft.$t]:-} | ${VAL[weft.$t]} |"
-  for r in $PEERS_RT; do
-    ((peer_ok)) || continue
+  for r in $others; do
     line+=" ${VAL[$r.$t]} | $(ratio "${VAL[$r.$t]}" "${VAL[weft.$t]}") |"
   done
   echo "$line"

@@ -4,7 +4,8 @@
  *   app.c       the app: routes, middleware chain, dispatch, 404/405
  *   router.c    the route tree and path matching
  *   conn.c      one connection: read heads, run the chain, write responses
- *   body.c      request bodies (Content-Length and chunked, 100-continue)
+ *   request.c   request accessors and bodies (Content-Length and chunked,
+ *               100-continue, drain-or-close)
  *   response.c  building and sending responses; streaming; SSE
  *   server.c    listening, accepting, connection limits, shutdown
  *   testclient.c the in-process test client
@@ -201,7 +202,7 @@ void weft__http_kick(weft__http_conn *c);
  * timeout. */
 int weft__http_flush(weft__http_conn *c, int all);
 
-/* body.c */
+/* request.c: bodies */
 void weft__http_body_start(weft_http_req *req);
 /* After the response: reads and drops what is left of the body (up to a
  * limit). Returns 0 if the connection can carry another request. */

@@ -135,8 +135,9 @@ WEFT_API void *weft_http_req_data(const weft_http_req *req);
  * "100 Continue" when the client asked for it. Waits. */
 WEFT_API WEFT_NODISCARD ssize_t weft_http_req_read(weft_http_req *req, void *buf, size_t len);
 /* Reads the whole body (at most max_body bytes) and hands it back; the
- * bytes stay valid until the handler returns. Same errors as
- * weft_http_req_read. Waits. */
+ * bytes stay valid until the handler returns. After weft_http_req_read
+ * calls it hands back what they left; called again, the same bytes. Same
+ * errors as weft_http_req_read. Waits. */
 WEFT_API WEFT_NODISCARD int weft_http_req_body(weft_http_req *req, const char **body, size_t *len);
 /* Reads the body and parses it as JSON (jansson). *out is a new reference
  * the caller must json_decref. Returns 0, -EBADMSG (not valid JSON: the

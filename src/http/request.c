@@ -192,6 +192,7 @@ void weft__http_body_start(weft_http_req *req)
     req->got = 0;
     req->body_err = 0;
     req->continue_sent = 0;
+    req->whole.len = 0; /* weft_http_req_body's copy is this request's alone */
     c->pend_len = 0;
     req->body_done = req->body == WEFT_HTTP_BODY_NONE ||
                      (req->body == WEFT_HTTP_BODY_LENGTH && req->rq.content_length == 0);
@@ -311,8 +312,7 @@ ssize_t weft_http_req_read(weft_http_req *req, void *buf, size_t len)
 int weft_http_req_body(weft_http_req *req, const char **body, size_t *len)
 {
     if (!req || !body || !len) return -EINVAL;
-    weft__buf *b = &req->whole;
-    if (req->got == 0) b->len = 0;
+    weft__buf *b = &req->whole; /* emptied for each request (weft__http_body_start) */
     if (req->body == WEFT_HTTP_BODY_LENGTH && req->rq.content_length <= req->c->o->max_body) {
         int rc = weft__buf_reserve(b, (size_t)req->rq.content_length + 1);
         if (rc < 0) return rc;

@@ -11,6 +11,7 @@
  * part as a chunk; it waits while more than the stream's high-water mark
  * is queued (backpressure), bounded by the send timeout. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -456,7 +457,8 @@ ssize_t weft_http_res_write(weft_http_res *res, const void *buf, size_t len)
     }
     if (!len || res->head_only || bodyless(res->status)) return (ssize_t)len;
     weft__http_conn *c = res->c;
-    if (res->has_length && res->sent + len > res->length) return -EMSGSIZE;
+    if (res->has_length && len > res->length - res->sent) return -EMSGSIZE;
+    if (len > SIZE_MAX - 24) return -EMSGSIZE; /* room for the chunk framing */
     char *w0 = weft__stream_wspace(c->s, len + 24), *w = w0;
     if (!w) return werr(c);
     if (res->chunked) {

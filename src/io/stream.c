@@ -14,6 +14,8 @@
  * moved while a send reads from it: a growing queue gets a new buffer and
  * the old one is freed when that send completes (s->wold). */
 #include <errno.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -107,18 +109,30 @@ void weft__stream_sent(weft_stream *s, int res)
     wake_writer(s);
 }
 
+/* A buffer size of at least need, doubling from cur (or from min): never
+ * wraps; 0 when need cannot be had. */
+static size_t grown(size_t cur, size_t min, size_t need)
+{
+    size_t n = cur ? cur : min;
+    while (n < need) {
+        if (n > SIZE_MAX / 2) return need;
+        n *= 2;
+    }
+    return n;
+}
+
 /* Room for n more bytes at the end of the queue. */
 static int reserve(weft_stream *s, size_t n)
 {
     size_t q = queued(s);
+    if (n > SIZE_MAX - q) return -ENOMEM;
     if (!s->sending && s->wpos > 0) { /* nothing reads the buffer: compact */
         memmove(s->wb, s->wb + s->wpos, q);
         s->wpos = 0;
         s->wend = q;
     }
     if (s->wcap - s->wend >= n) return 0;
-    size_t cap = s->wcap ? s->wcap : 4096;
-    while (cap < q + n) cap *= 2;
+    size_t cap = grown(s->wcap, 4096, q + n);
     char *nb = malloc(cap);
     if (!nb) return -ENOMEM;
     if (q) memcpy(nb, s->wb + s->wpos, q);
@@ -186,7 +200,10 @@ ssize_t weft_stream_writev(weft_stream *s, const struct iovec *iov, int n)
     if (s->werr) return s->werr;
     if (s->closing) return -EPIPE;
     size_t total = 0;
-    for (int i = 0; i < n; i++) total += iov[i].iov_len;
+    for (int i = 0; i < n; i++) {
+        if (iov[i].iov_len > (size_t)SSIZE_MAX - total) return -EINVAL; /* no count to return */
+        total += iov[i].iov_len;
+    }
     if (!total) return 0;
     int direct = !queued(s) && !s->sending;
     for (int i = 0; i < n; i++) {
@@ -388,8 +405,7 @@ int weft_stream_read_exactly(weft_stream *s, void *buf, size_t len)
 static int rb_room(weft_stream *s, size_t cap)
 {
     if (s->rb && s->rcap >= cap) return 0;
-    size_t n = s->rcap ? s->rcap : RBUF_SIZE;
-    while (n < cap) n *= 2;
+    size_t n = grown(s->rcap, RBUF_SIZE, cap);
     char *nb = malloc(n);
     if (!nb) return -ENOMEM;
     size_t have = s->rend - s->rpos;
@@ -424,8 +440,6 @@ ssize_t weft_stream_read_until(weft_stream *s, const void *delim, size_t dlen, v
     if (!s || !delim || !dlen || !task_ok()) return -EINVAL;
     int rc = weft__check(s->loop, s->loop->current);
     if (rc) return rc;
-    rc = rb_room(s, cap);
-    if (rc < 0) return rc;
     size_t scanned = 0; /* no delimiter ends within the first `scanned` bytes */
     for (;;) {
         size_t have = s->rend - s->rpos;
@@ -442,6 +456,14 @@ ssize_t weft_stream_read_until(weft_stream *s, const void *delim, size_t dlen, v
         }
         if (have >= cap) return WEFT_ELIMIT;
         scanned = have;
+        /* The buffer grows only when a line outgrows it, and never past
+         * what the cap allows (so a huge cap costs nothing up front). */
+        if (s->rb && have == s->rcap) { /* (fill makes the first buffer) */
+            size_t want = s->rcap > SIZE_MAX / 2 ? SIZE_MAX : s->rcap * 2;
+            if (want > cap) want = cap;
+            rc = rb_room(s, want);
+            if (rc < 0) return rc;
+        }
         ssize_t r = fill(s);
         if (r == 0) return WEFT_EOF;
         if (r < 0) return r;

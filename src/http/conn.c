@@ -191,6 +191,10 @@ static void hup_settle(weft__http_conn *c)
 static int read_head(weft__http_conn *c)
 {
     weft_http_request *rq = &c->req.rq;
+    /* A head whose first bytes are already here (pipelined behind the
+     * previous request) starts its header timer now, not when they came:
+     * the server could not read it before. */
+    if (c->ipos < c->iend) c->head_t0 = weft_now();
     for (;;) {
         if (c->ipos < c->iend) {
             rq->headers = c->hdrs;

@@ -64,7 +64,7 @@ int weft_stream_fd(const weft_stream *s) { return s ? s->fd : -EINVAL; }
 /* Starts background sends while bytes are queued and none is in flight. */
 static void kick(weft_stream *s)
 {
-    while (queued(s) && !s->sending && !s->werr && !s->closing) {
+    while (queued(s) && !s->sending && !s->direct && !s->werr && !s->closing) {
         int r = s->tp->send_start(s, s->wb + s->wpos, queued(s));
         if (r == -EINPROGRESS) {
             s->sending = 1;
@@ -160,6 +160,22 @@ static ssize_t append(weft_stream *s, const char *p, size_t n)
     return 0;
 }
 
+/* Inserts n bytes `at` bytes into the queue (ahead of what other writers
+ * queued while this one sent from its own buffer). Nothing is in flight
+ * then: a direct send starts only with nothing queued or sending, and
+ * blocks kicks until it ends. */
+static ssize_t insert(weft_stream *s, size_t at, const char *p, size_t n)
+{
+    if (!n) return 0;
+    int rc = reserve(s, n);
+    if (rc < 0) return rc;
+    char *w = s->wb + s->wpos + at;
+    memmove(w + n, w, queued(s) - at);
+    memcpy(w, p, n);
+    s->wend += n;
+    return 0;
+}
+
 char *weft__stream_wspace(weft_stream *s, size_t n)
 {
     if (s->werr || s->closing || reserve(s, n) < 0) return NULL;
@@ -182,6 +198,7 @@ static size_t send_direct(weft_stream *s, const char *p, size_t n, int *err)
         return 0;
     }
     if (n - done < SYNC_MIN || !s->loop->current) return done;
+    s->direct = 1; /* writers that come while this one waits queue behind it */
     while (done < n) {
         r = s->tp->send(s, p + done, n - done);
         if (r == -ECANCELED || r == -ETIMEDOUT) break; /* queue the rest */
@@ -191,6 +208,7 @@ static size_t send_direct(weft_stream *s, const char *p, size_t n, int *err)
         }
         done += (size_t)r;
     }
+    s->direct = 0;
     return done;
 }
 
@@ -205,7 +223,10 @@ ssize_t weft_stream_writev(weft_stream *s, const struct iovec *iov, int n)
         total += iov[i].iov_len;
     }
     if (!total) return 0;
-    int direct = !queued(s) && !s->sending;
+    /* In order, whatever the number of writers: the direct path only with
+     * nothing queued, in flight, or being sent directly by another task. */
+    int direct = !queued(s) && !s->sending && !s->direct;
+    size_t at = SIZE_MAX; /* where the rest goes if others queued meanwhile */
     for (int i = 0; i < n; i++) {
         const char *p = iov[i].iov_base;
         size_t len = iov[i].iov_len;
@@ -216,12 +237,16 @@ ssize_t weft_stream_writev(weft_stream *s, const struct iovec *iov, int n)
                 s->werr = err;
                 return err;
             }
-            if (d < len) direct = 0;
+            if (d < len) {
+                direct = 0;
+                if (queued(s)) at = 0; /* others wrote while this send waited */
+            }
             p += d;
             len -= d;
         }
-        ssize_t rc = append(s, p, len);
+        ssize_t rc = at == SIZE_MAX ? append(s, p, len) : insert(s, at, p, len);
         if (rc < 0) return rc;
+        if (at != SIZE_MAX) at += len;
     }
     kick(s);
     if (s->werr) return s->werr;

@@ -49,6 +49,8 @@ struct weft_stream {
     uint8_t eof;               /* the peer's end of stream was read */
     uint8_t sending;           /* wop is in flight */
     uint8_t closing;
+    uint8_t direct;            /* a writer is sending from its own buffer and waiting:
+                                  later writes queue behind it, and nothing is kicked */
     int rerr;                  /* a read error (sticky) */
     int werr;                  /* the send error that broke the stream (sticky) */
     char *rb;                  /* read buffer: [rpos, rend) unread */

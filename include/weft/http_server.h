@@ -285,7 +285,9 @@ WEFT_API size_t weft_http_server_connections(const weft_http_server *s);
  * grace) with Connection: close, then cancels what is left and waits for
  * every connection task to end. Shielded: the caller's cancellation does
  * not cut it short. Returns 0 if everything finished within the grace,
- * -ETIMEDOUT if some connections had to be cancelled. Waits. */
+ * -ETIMEDOUT if some connections had to be cancelled; -EDEADLK when called
+ * from one of the server's own handlers (it would wait for itself: spawn a
+ * task that calls it instead). Waits. */
 WEFT_API int weft_http_server_shutdown(weft_http_server *s, int64_t grace_ns);
 /* Shuts down with no grace (if not done yet) and frees s. NULL is
  * accepted. Waits (for the connection tasks to end). */

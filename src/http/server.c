@@ -187,6 +187,10 @@ int weft_http_server_shutdown(weft_http_server *hs, int64_t grace_ns)
     if (!hs) return -EINVAL;
     struct weft__http_srv *srv = &hs->s;
     if (srv->shut) return 0;
+    /* From one of its own connections (a handler) it would wait for itself. */
+    weft_task *self = weft_self();
+    for (weft__http_conn *c = srv->conns; c; c = c->next)
+        if (c->task == self) return -EDEADLK;
     if (grace_ns < 0) grace_ns = srv->o.grace_ns;
     if (weft_shield_push() < 0) return -ENOMEM;
     srv->stopping = 1;

@@ -45,33 +45,38 @@ static void compact(weft__http_conn *c)
     c->iend = to + n;
 }
 
-/* Grows ibuf; the live head's slices move with it. */
+/* Grows ibuf. A live request's head never moves (its slices may be held
+ * by the handler until it returns, as http_server.h promises): the bytes
+ * are copied into a new buffer and the old one, which the slices point
+ * into, is kept untouched until the request ends (c->ibuf_live). */
 static int grow(weft__http_conn *c)
 {
     size_t limit = (size_t)c->o->max_head + IBUF_INIT;
     if (c->icap >= limit) return -ENOBUFS;
     size_t cap = c->icap * 2 < limit ? c->icap * 2 : limit;
-    uintptr_t old = (uintptr_t)c->ibuf;
-    char *nb = realloc(c->ibuf, cap);
-    if (!nb) return -ENOMEM;
-    if ((uintptr_t)nb != old && c->keep) { /* rebase the live request's slices */
-        weft_http_request *rq = &c->req.rq;
-        ptrdiff_t d = (ptrdiff_t)((uintptr_t)nb - old);
-#define MOVE(s) ((s).ptr = (s).ptr ? (s).ptr + d : NULL)
-        MOVE(rq->method);
-        MOVE(rq->target);
-        for (size_t i = 0; i < rq->num_headers; i++) {
-            MOVE(rq->headers[i].name);
-            MOVE(rq->headers[i].value);
-        }
-        MOVE(c->req.path);
-        MOVE(c->req.query);
-        for (int i = 0; i < c->req.m.nparams; i++) MOVE(c->req.m.pval[i]);
-#undef MOVE
+    if (!c->keep) {
+        char *nb = realloc(c->ibuf, cap);
+        if (!nb) return -ENOMEM;
+        c->ibuf = nb;
+        c->icap = cap;
+        return 0;
     }
+    char *nb = malloc(cap);
+    if (!nb) return -ENOMEM;
+    memcpy(nb, c->ibuf, c->iend);
+    if (c->ibuf_live) free(c->ibuf); /* a copy from an earlier grow: nothing points in */
+    else c->ibuf_live = c->ibuf;
     c->ibuf = nb;
     c->icap = cap;
     return 0;
+}
+
+/* The request is over: the buffer its head was parsed in can go. */
+static void head_release(weft__http_conn *c)
+{
+    c->keep = 0;
+    free(c->ibuf_live);
+    c->ibuf_live = NULL;
 }
 
 ssize_t weft__http_conn_fill(weft__http_conn *c)
@@ -339,7 +344,7 @@ static int serve_one(weft__http_conn *c, int hlen)
     if (weft_stream_write_queued(c->s) > c->s->high && weft__http_flush(c, 0) < 0) return -1;
     c->state = WEFT__HC_HEAD;
     if (weft__http_body_drain(req) < 0) return -1;
-    c->keep = 0;
+    head_release(c);
     return 0;
 }
 
@@ -387,6 +392,7 @@ static int conn_setup(weft__http_conn *c)
 
 static void conn_teardown(weft__http_conn *c)
 {
+    free(c->ibuf_live);
     free(c->ibuf);
     free(c->hdrs);
     weft__buf_free(&c->req.whole);

@@ -153,6 +153,8 @@ struct weft__http_conn {
     char *ibuf;
     size_t icap, ipos, iend;   /* unconsumed input: [ipos, iend) */
     size_t keep;               /* [0, keep) must not move: the live request's head */
+    char *ibuf_live;           /* the buffer the live head was parsed in, kept while the
+                                  request lasts when ibuf had to grow (NULL: ibuf) */
     size_t pend_off, pend_len; /* chunked body data decoded but not yet handed out */
     int64_t head_t0;           /* when the first byte of the current head arrived */
     weft_http_header *hdrs;    /* max_headers entries */

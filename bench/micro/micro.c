@@ -28,6 +28,7 @@
 #include <weft.h>
 
 int micro_sync(const char *test, double *value, const char **unit) __attribute__((weak));
+int micro_io(const char *test, double *value, const char **unit) __attribute__((weak));
 
 static double wall_ms(void)
 {
@@ -196,6 +197,8 @@ static int run_test(void *arg)
         u = "ns";
     } else if (micro_sync && micro_sync(t, &v, &u)) {
         /* done by the sync layer's tests */
+    } else if (micro_io && micro_io(t, &v, &u)) {
+        /* done by the stream tests */
     } else {
         fprintf(stderr, "micro: unknown test '%s'\n", t);
         return 2;

@@ -10,7 +10,10 @@
  * try-first: most writes end there, without a copy); a large write is sent
  * from the caller's buffer while the caller waits; whatever remains is
  * copied into wb and sent in the background (one op in flight, s->wop),
- * each completion starting the next send until wb is empty. wb is never
+ * each completion starting the next send until wb is empty. Writes from
+ * several tasks go out in the order of the calls: while a task waits in a
+ * direct send (WEFT__SEND_DIRECT), later writes are queued and not kicked,
+ * and the waiting writer's unsent rest is put ahead of them. wb is never
  * moved while a send reads from it: a growing queue gets a new buffer and
  * the old one is freed when that send completes (s->wold). */
 #include <errno.h>
@@ -64,10 +67,10 @@ int weft_stream_fd(const weft_stream *s) { return s ? s->fd : -EINVAL; }
 /* Starts background sends while bytes are queued and none is in flight. */
 static void kick(weft_stream *s)
 {
-    while (queued(s) && !s->sending && !s->direct && !s->werr && !s->closing) {
+    while (queued(s) && !s->sending && !s->werr && !s->closing) {
         int r = s->tp->send_start(s, s->wb + s->wpos, queued(s));
         if (r == -EINPROGRESS) {
-            s->sending = 1;
+            s->sending = WEFT__SEND_OP;
             return;
         }
         if (r <= 0) {
@@ -91,7 +94,7 @@ static void wake_writer(weft_stream *s)
 
 void weft__stream_sent(weft_stream *s, int res)
 {
-    s->sending = 0;
+    s->sending &= (uint8_t)~WEFT__SEND_OP;
     if (s->wold) {
         free(s->wold);
         s->wold = NULL;
@@ -126,7 +129,7 @@ static int reserve(weft_stream *s, size_t n)
 {
     size_t q = queued(s);
     if (n > SIZE_MAX - q) return -ENOMEM;
-    if (!s->sending && s->wpos > 0) { /* nothing reads the buffer: compact */
+    if (!(s->sending & WEFT__SEND_OP) && s->wpos > 0) { /* nothing reads the buffer: compact */
         memmove(s->wb, s->wb + s->wpos, q);
         s->wpos = 0;
         s->wend = q;
@@ -136,7 +139,7 @@ static int reserve(weft_stream *s, size_t n)
     char *nb = malloc(cap);
     if (!nb) return -ENOMEM;
     if (q) memcpy(nb, s->wb + s->wpos, q);
-    if (s->sending && !s->wold) {
+    if ((s->sending & WEFT__SEND_OP) && !s->wold) {
         /* the send in flight reads the old buffer: free it when it ends;
          * its bytes stay counted at the head of the new queue */
         s->wold = s->wb;
@@ -160,19 +163,26 @@ static ssize_t append(weft_stream *s, const char *p, size_t n)
     return 0;
 }
 
-/* Inserts n bytes `at` bytes into the queue (ahead of what other writers
- * queued while this one sent from its own buffer). Nothing is in flight
+/* The rest of a write whose direct send was cut short while other writers
+ * queued behind it: iov[0] from byte `skip` on, then the other n - 1,
+ * go in at the front of the queue, ahead of theirs. Nothing is in flight
  * then: a direct send starts only with nothing queued or sending, and
  * blocks kicks until it ends. */
-static ssize_t insert(weft_stream *s, size_t at, const char *p, size_t n)
+static __attribute__((noinline)) ssize_t insert_rest(weft_stream *s, const struct iovec *iov,
+                                                     int n, size_t skip)
 {
-    if (!n) return 0;
-    int rc = reserve(s, n);
-    if (rc < 0) return rc;
-    char *w = s->wb + s->wpos + at;
-    memmove(w + n, w, queued(s) - at);
-    memcpy(w, p, n);
-    s->wend += n;
+    size_t at = 0;
+    for (int i = 0; i < n; i++, skip = 0) {
+        size_t len = iov[i].iov_len - skip;
+        if (!len) continue;
+        int rc = reserve(s, len);
+        if (rc < 0) return rc;
+        char *w = s->wb + s->wpos + at;
+        memmove(w + len, w, queued(s) - at);
+        memcpy(w, (const char *)iov[i].iov_base + skip, len);
+        s->wend += len;
+        at += len;
+    }
     return 0;
 }
 
@@ -198,7 +208,7 @@ static size_t send_direct(weft_stream *s, const char *p, size_t n, int *err)
         return 0;
     }
     if (n - done < SYNC_MIN || !s->loop->current) return done;
-    s->direct = 1; /* writers that come while this one waits queue behind it */
+    s->sending = WEFT__SEND_DIRECT; /* writers that come while this one waits queue behind it */
     while (done < n) {
         r = s->tp->send(s, p + done, n - done);
         if (r == -ECANCELED || r == -ETIMEDOUT) break; /* queue the rest */
@@ -208,7 +218,8 @@ static size_t send_direct(weft_stream *s, const char *p, size_t n, int *err)
         }
         done += (size_t)r;
     }
-    s->direct = 0;
+    s->sending = 0;
+    if (WEFT__UNLIKELY(s->wwait != NULL)) wake_writer(s); /* a flush or close waited for it */
     return done;
 }
 
@@ -225,8 +236,7 @@ ssize_t weft_stream_writev(weft_stream *s, const struct iovec *iov, int n)
     if (!total) return 0;
     /* In order, whatever the number of writers: the direct path only with
      * nothing queued, in flight, or being sent directly by another task. */
-    int direct = !queued(s) && !s->sending && !s->direct;
-    size_t at = SIZE_MAX; /* where the rest goes if others queued meanwhile */
+    int direct = !queued(s) && !s->sending;
     for (int i = 0; i < n; i++) {
         const char *p = iov[i].iov_base;
         size_t len = iov[i].iov_len;
@@ -239,14 +249,17 @@ ssize_t weft_stream_writev(weft_stream *s, const struct iovec *iov, int n)
             }
             if (d < len) {
                 direct = 0;
-                if (queued(s)) at = 0; /* others wrote while this send waited */
+                if (WEFT__UNLIKELY(queued(s) != 0)) { /* others wrote while this send waited */
+                    ssize_t rc = insert_rest(s, iov + i, n - i, d);
+                    if (rc < 0) return rc;
+                    break;
+                }
             }
             p += d;
             len -= d;
         }
-        ssize_t rc = at == SIZE_MAX ? append(s, p, len) : insert(s, at, p, len);
+        ssize_t rc = append(s, p, len);
         if (rc < 0) return rc;
-        if (at != SIZE_MAX) at += len;
     }
     kick(s);
     if (s->werr) return s->werr;
@@ -328,7 +341,7 @@ int weft_stream_write_eof(weft_stream *s)
 static int finish_close(weft_stream *s, int rc)
 {
     s->closing = 1;
-    if (s->sending) {
+    if (s->sending & WEFT__SEND_OP) {
         s->tp->send_cancel(s);
         (void)wait_queue(s, 0, 0); /* its completion must come before the free */
     }

@@ -40,6 +40,9 @@ typedef struct weft__transport {
     void (*close)(weft_stream *s);
 } weft__transport;
 
+#define WEFT__SEND_OP 0x1u
+#define WEFT__SEND_DIRECT 0x2u
+
 struct weft_stream {
     const weft__transport *tp;
     weft_loop *loop;
@@ -47,10 +50,11 @@ struct weft_stream {
     int fd;
     uint8_t is_sock;           /* recv/send (else read/write) */
     uint8_t eof;               /* the peer's end of stream was read */
-    uint8_t sending;           /* wop is in flight */
+    uint8_t sending;           /* WEFT__SEND_OP: wop is in flight; WEFT__SEND_DIRECT: a
+                                  writer sends from its own buffer and waits (later
+                                  writes queue behind it, nothing is kicked). Either
+                                  keeps writes off the direct path: one test. */
     uint8_t closing;
-    uint8_t direct;            /* a writer is sending from its own buffer and waiting:
-                                  later writes queue behind it, and nothing is kicked */
     int rerr;                  /* a read error (sticky) */
     int werr;                  /* the send error that broke the stream (sticky) */
     char *rb;                  /* read buffer: [rpos, rend) unread */
